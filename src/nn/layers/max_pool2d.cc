@@ -1,0 +1,85 @@
+#include "nn/layers/max_pool2d.h"
+
+#include <cstring>
+
+namespace octet::nn {
+
+MaxPool2D::MaxPool2D(int pool_h, int pool_w, int stride_h, int stride_w, runtime::Padding padding)
+    : pool_h_(pool_h), pool_w_(pool_w), stride_h_(stride_h), stride_w_(stride_w), padding_(padding) {}
+
+Result<Shape> MaxPool2D::build(const Shape& input_shape, Rng&) {
+  OCTET_ASSIGN_OR_RETURN(geom_, pool_geometry("max_pool2d", input_shape, pool_h_, pool_w_, stride_h_, stride_w_, padding_));
+  return Shape{geom_.out_h, geom_.out_w, geom_.channels};
+}
+
+void MaxPool2D::forward(const Tensor& in, Tensor& out, Context& ctx) {
+  const PoolGeometry& g = geom_;
+  OCTET_CHECK(in.shape.size() == 4 && in.dim(1) == g.in_h && in.dim(2) == g.in_w && in.dim(3) == g.channels);
+  const int n = in.dim(0), c_n = g.channels;
+  out.reshape({n, g.out_h, g.out_w, c_n});
+  argmax_.resize(out.size());
+  const int64_t in_image = static_cast<int64_t>(g.in_h) * g.in_w * c_n;
+  const int64_t out_image = static_cast<int64_t>(g.out_h) * g.out_w * c_n;
+  const float* xall = in.ptr();
+  float* yall = out.ptr();
+  ctx.pool->parallel_for(n, [&](int, int i0, int i1) {
+    for (int i = i0; i < i1; ++i) {
+      const float* x = xall + i * in_image;
+      for (int oy = 0; oy < g.out_h; ++oy) {
+        const int y0 = std::max(0, oy * stride_h_ - g.pad_top);
+        const int y1 = std::min(g.in_h, oy * stride_h_ - g.pad_top + pool_h_);
+        for (int ox = 0; ox < g.out_w; ++ox) {
+          const int x0 = std::max(0, ox * stride_w_ - g.pad_left);
+          const int x1 = std::min(g.in_w, ox * stride_w_ - g.pad_left + pool_w_);
+          const int64_t o = i * out_image + (static_cast<int64_t>(oy) * g.out_w + ox) * c_n;
+          float* best = yall + o;
+          int32_t* arg = argmax_.data() + o;
+          if (y0 >= y1 || x0 >= x1) {  // cannot happen with TFLite geometry; kept total
+            std::fill(best, best + c_n, 0.0f);
+            std::fill(arg, arg + c_n, -1);
+            continue;
+          }
+          bool first = true;
+          for (int iy = y0; iy < y1; ++iy) {
+            for (int ix = x0; ix < x1; ++ix) {
+              const int32_t off = static_cast<int32_t>((static_cast<int64_t>(iy) * g.in_w + ix) * c_n);
+              const float* v = x + off;
+              if (first) {
+                for (int c = 0; c < c_n; ++c) best[c] = v[c], arg[c] = off + c;
+                first = false;
+                continue;
+              }
+              for (int c = 0; c < c_n; ++c) {
+                if (v[c] > best[c]) best[c] = v[c], arg[c] = off + c;
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+void MaxPool2D::backward(const Tensor& in, const Tensor& out, const Tensor& grad_out, Tensor* grad_in,
+                         Context& ctx) {
+  if (!grad_in) return;
+  OCTET_CHECK(grad_out.shape == out.shape && static_cast<int64_t>(argmax_.size()) == out.size());
+  const int n = in.dim(0);
+  grad_in->reshape(in.shape);
+  const int64_t in_image = static_cast<int64_t>(geom_.in_h) * geom_.in_w * geom_.channels;
+  const int64_t out_image = static_cast<int64_t>(geom_.out_h) * geom_.out_w * geom_.channels;
+  const float* gy = grad_out.ptr();
+  float* gx = grad_in->ptr();
+  ctx.pool->parallel_for(n, [&](int, int i0, int i1) {
+    std::memset(gx + i0 * in_image, 0, sizeof(float) * (i1 - i0) * in_image);
+    for (int i = i0; i < i1; ++i) {
+      float* gxi = gx + i * in_image;
+      const int32_t* arg = argmax_.data() + i * out_image;
+      const float* g = gy + i * out_image;
+      for (int64_t e = 0; e < out_image; ++e)
+        if (arg[e] >= 0) gxi[arg[e]] += g[e];
+    }
+  });
+}
+
+}  // namespace octet::nn
