@@ -22,7 +22,8 @@ struct ArchiveCloser {
 
 std::string archive_error(archive* a) {
   const char* e = archive_error_string(a);
-  return e ? e : "unknown libarchive error";
+  // libarchive leaves the string empty for some truncations (e.g. inside the gzip trailer).
+  return e && *e ? e : "unexpected end of data (truncated archive?)";
 }
 
 }  // namespace
