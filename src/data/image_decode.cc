@@ -39,6 +39,19 @@ void jpeg_emit_message(j_common_ptr cinfo, int level) {
 
 void jpeg_silent_output(j_common_ptr) {}
 
+// A progressive JPEG can declare thousands of tiny scans and take minutes to decode (a known
+// libjpeg denial of service); real images use about 10.
+constexpr int kMaxJpegScans = 256;
+
+void jpeg_limit_scans(j_common_ptr cinfo) {
+  auto* d = reinterpret_cast<j_decompress_ptr>(cinfo);
+  if (d->is_decompressor && d->input_scan_number > kMaxJpegScans) {
+    auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+    std::snprintf(err->message, sizeof err->message, "more than %d progressive scans", kMaxJpegScans);
+    std::longjmp(err->jump, 1);
+  }
+}
+
 // ---- PNG ----
 
 struct PngReader {
@@ -88,6 +101,9 @@ Status decode_jpeg(const uint8_t* data, size_t size, DecodedImage* out) {
     return Status::Error(std::string("corrupt JPEG: ") + jerr.message);
   }
   jpeg_create_decompress(&cinfo);
+  jpeg_progress_mgr scan_limit;
+  scan_limit.progress_monitor = jpeg_limit_scans;
+  cinfo.progress = &scan_limit;
   jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(size));
   jpeg_read_header(&cinfo, TRUE);
   if (cinfo.num_components == 1) {

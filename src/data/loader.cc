@@ -80,6 +80,10 @@ SearchPlan dataset_search_plan(const std::string& name) {
   if (const char* env = std::getenv("OCTET_DATA"); env && *env) {
     add_candidate(fs::path(env) / name);
     plan.bases.push_back(std::string(env) + "/" + name);
+    // $OCTET_DATA may also hold the dataset's own files directly (IDX files, CIFAR batches).
+    if ((name == "mnist" && is_mnist_dir(env)) || (name == "cifar10" && find_cifar_bin_dir(env) == env)) {
+      add_candidate(env);
+    }
     add_base(env);
   }
   std::error_code ec;
@@ -124,7 +128,8 @@ Result<DataSplits> load_dataset_path(const std::string& path, const LoadOptions&
     std::string root = find_image_tree_root(path);
     if (!root.empty()) return load_image_tree_dir(path, root, options);
     return Status::Error(path + ": found no MNIST IDX files (train-images-idx3-ubyte[.gz]), no CIFAR-10 "
-                         "batches (data_batch_1.bin) and no train/<class>/ or test/<class>/ image folders");
+                         "batches (data_batch_1.bin) and no train/<class>/ or test/<class>/ image folders (for a "
+                         "folder of datasets, set OCTET_DATA to it and pass mnist or cifar10)");
   }
   if (!fs::is_regular_file(st)) return Status::Error(path + ": not a regular file or directory");
   if (!looks_like_archive(path)) {

@@ -98,7 +98,7 @@ Bytes cifar_record(uint8_t label, const Bytes& hwc) {
   return r;
 }
 
-Bytes encode_jpeg(const Bytes& hwc, int h, int w, int channels, int quality) {
+Bytes encode_jpeg(const Bytes& hwc, int h, int w, int channels, int quality, int progressive) {
   jpeg_compress_struct cinfo;
   jpeg_error_mgr jerr;
   cinfo.err = jpeg_std_error(&jerr);  // test inputs are valid; the default handler is fine here
@@ -112,6 +112,29 @@ Bytes encode_jpeg(const Bytes& hwc, int h, int w, int channels, int quality) {
   cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_set_defaults(&cinfo);
   jpeg_set_quality(&cinfo, quality, TRUE);
+  std::vector<jpeg_scan_info> scans;
+  if (progressive == 1) jpeg_simple_progression(&cinfo);
+  if (progressive == 2) {
+    jpeg_scan_info dc = {};
+    dc.comps_in_scan = channels;
+    for (int c = 0; c < channels; ++c) dc.component_index[c] = c;
+    scans.push_back(dc);  // DC, all components, full precision
+    for (int c = 0; c < channels; ++c) {
+      for (int k = 1; k < 64; ++k) {
+        for (int pass = 0; pass < 2; ++pass) {  // first at Al=1, then the refinement
+          jpeg_scan_info sc = {};
+          sc.comps_in_scan = 1;
+          sc.component_index[0] = c;
+          sc.Ss = sc.Se = k;
+          sc.Ah = pass;
+          sc.Al = 1 - pass;
+          scans.push_back(sc);
+        }
+      }
+    }
+    cinfo.scan_info = scans.data();
+    cinfo.num_scans = static_cast<int>(scans.size());
+  }
   jpeg_start_compress(&cinfo, TRUE);
   while (cinfo.next_scanline < cinfo.image_height) {
     JSAMPROW row = const_cast<uint8_t*>(hwc.data()) + static_cast<size_t>(cinfo.next_scanline) * w * channels;

@@ -43,7 +43,9 @@ void write_mnist_dir(const fs::path& dir, int n_train, int n_test, int h, int w,
 Bytes cifar_record(uint8_t label, const Bytes& hwc);
 
 // Image encoders (8-bit). channels 1 or 3; quality for JPEG.
-Bytes encode_jpeg(const Bytes& hwc, int h, int w, int channels, int quality = 95);
+// progressive: 0 baseline, 1 libjpeg's standard progression (about 10 scans), 2 a valid but
+// absurd script of 379 scans (one scan per AC coefficient and component, plus refinements).
+Bytes encode_jpeg(const Bytes& hwc, int h, int w, int channels, int quality = 95, int progressive = 0);
 // color_type is a PNG_COLOR_TYPE_*; `samples` holds h*w*components samples at bit_depth
 // (16-bit samples as big-endian pairs); palette entries for PALETTE as RGB triples.
 Bytes encode_png(const Bytes& samples, int h, int w, int color_type, int bit_depth,

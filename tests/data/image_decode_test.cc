@@ -83,6 +83,17 @@ TEST(ImageDecode, JpegFlatColoursWithinTolerance) {
   for (uint8_t v : g.pixels) EXPECT_NEAR(v, 77, 2);
 }
 
+TEST(ImageDecode, ProgressiveJpegDecodesButAbsurdScanCountsAreRefused) {
+  const Bytes rgb = flat_image(16, 16, 3, 30, 140, 220);
+  DecodedImage img = decode_ok(encode_jpeg(rgb, 16, 16, 3, 90, 1));
+  ASSERT_EQ(img.pixels.size(), rgb.size());
+  for (size_t i = 0; i < rgb.size(); ++i) EXPECT_NEAR(img.pixels[i], rgb[i], 3);
+  const Bytes many = encode_jpeg(rgb, 16, 16, 3, 90, 2);
+  Status st = decode_image(many.data(), many.size(), &img);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("progressive scans"), std::string::npos) << st.message();
+}
+
 TEST(ImageDecode, TruncatedJpegIsAnError) {
   const Bytes j = encode_jpeg(pattern_pixels(1, 32, 32, 3, 5), 32, 32, 3);
   for (size_t cut : {size_t{3}, size_t{20}, size_t{200}, j.size() / 2, j.size() - 2}) {

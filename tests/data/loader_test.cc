@@ -55,6 +55,15 @@ TEST(Resolve, OctetDataNameFolderComesFirst) {
   EXPECT_EQ(r->train.size(), 10);
 }
 
+TEST(Resolve, OctetDataHoldingTheFilesDirectly) {
+  TempDir dir;
+  write_mnist_dir(dir.path(), 10, 10, 2, 2, false);
+  ScopedOctetData env(dir.str());
+  auto where = resolve_dataset("mnist");
+  ASSERT_TRUE(where.ok()) << where.status().message();
+  EXPECT_EQ(*where, dir.str());
+}
+
 TEST(Resolve, Cifar10PrefersOfficialBinaryOverJpegCopy) {
   TempDir dir;
   fs::create_directories(dir.path() / "cifar10-jpeg");
