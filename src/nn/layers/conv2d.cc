@@ -1,5 +1,6 @@
 #include "nn/layers/conv2d.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "runtime/kernels/conv_geometry.h"
@@ -12,6 +13,63 @@ namespace {
 // for the column buffer to stay in L2 for typical patch sizes. Groups never depend on threads.
 constexpr int64_t kTargetRows = 1024;
 constexpr int kMinGroups = 8;
+
+// kernels::f32_im2col with the per-tap memcpy replaced by straight copies of a compile-time
+// channel count: for the first layer (C = 1 or 3) a library call per 4-12 bytes costs more
+// than the GEMM. Produces exactly the same matrix.
+template <int C>
+void im2col_few_channels(const float* __restrict image, const kernels::Im2ColGeometry g, float* __restrict cols) {
+  const int k = g.kernel_h * g.kernel_w * C;
+  for (int oy = 0; oy < g.out_h; ++oy) {
+    float* __restrict rows = cols + static_cast<int64_t>(oy) * g.out_w * k;
+    for (int ky = 0; ky < g.kernel_h; ++ky) {
+      const int iy = oy * g.stride_h - g.pad_top + ky * g.dilation_h;
+      const bool row_in = iy >= 0 && iy < g.in_h;
+      const float* src_row = image + static_cast<int64_t>(iy) * g.in_w * C;
+      for (int kx = 0; kx < g.kernel_w; ++kx) {
+        // Output columns ox whose tap (ky, kx) lands inside the image: [lo, hi).
+        const int off = kx * g.dilation_w - g.pad_left;
+        int lo = 0, hi = 0;
+        if (row_in) {
+          lo = off >= 0 ? 0 : (-off + g.stride_w - 1) / g.stride_w;
+          hi = std::min(g.out_w, (g.in_w - 1 - off) / g.stride_w + 1);
+          lo = std::min(lo, hi);
+        }
+        float* __restrict dst = rows + (ky * g.kernel_w + kx) * C;
+        for (int ox = 0; ox < lo; ++ox)
+          for (int c = 0; c < C; ++c) dst[ox * k + c] = 0.0f;
+        for (int ox = lo; ox < hi; ++ox) {
+          const float* src = src_row + (ox * g.stride_w + off) * C;
+          for (int c = 0; c < C; ++c) dst[ox * k + c] = src[c];
+        }
+        for (int ox = hi; ox < g.out_w; ++ox)
+          for (int c = 0; c < C; ++c) dst[ox * k + c] = 0.0f;
+      }
+    }
+  }
+}
+
+// Copies row [0, n) to every row of rows x n, doubling the copied block each time (a few large
+// memcpy calls instead of one small call per row).
+void broadcast_rows(const float* row, int n, int64_t rows, float* dst) {
+  if (rows <= 0) return;
+  std::memcpy(dst, row, sizeof(float) * n);
+  for (int64_t done = 1; done < rows;) {
+    const int64_t step = std::min(done, rows - done);
+    std::memcpy(dst + done * n, dst, sizeof(float) * n * step);
+    done += step;
+  }
+}
+
+void im2col(const float* image, const kernels::Im2ColGeometry& g, float* cols) {
+  switch (g.channels) {
+    case 1: return im2col_few_channels<1>(image, g, cols);
+    case 2: return im2col_few_channels<2>(image, g, cols);
+    case 3: return im2col_few_channels<3>(image, g, cols);
+    case 4: return im2col_few_channels<4>(image, g, cols);
+    default: return kernels::f32_im2col(image, g, cols);
+  }
+}
 
 }  // namespace
 
@@ -85,13 +143,11 @@ void Conv2D::forward(const Tensor& in, Tensor& out, Context& ctx) {
       const float* a = x + i0 * in_image;
       if (!direct) {
         float* cols = cols_.get(chunk);
-        for (int i = i0; i < i1; ++i) kernels::f32_im2col(x + i * in_image, geom_, cols + (i - i0) * rows * k);
+        for (int i = i0; i < i1; ++i) im2col(x + i * in_image, geom_, cols + (i - i0) * rows * k);
         a = cols;
       }
       float* c = y + static_cast<int64_t>(i0) * rows * filters_;
-      if (bias) {
-        for (int r = 0; r < m; ++r) std::memcpy(c + static_cast<int64_t>(r) * filters_, bias, sizeof(float) * filters_);
-      }
+      if (bias) broadcast_rows(bias, filters_, m, c);
       kernels::f32_gemm(false, false, m, filters_, k, 1.0f, a, k, kern, filters_, bias ? 1.0f : 0.0f, c, filters_);
     }
   });
@@ -124,7 +180,7 @@ void Conv2D::backward(const Tensor& in, const Tensor& out, const Tensor& grad_ou
       float* cols = direct ? nullptr : cols_.get(chunk);
       const float* a = x + i0 * in_image;
       if (!direct) {
-        for (int i = i0; i < i1; ++i) kernels::f32_im2col(x + i * in_image, geom_, cols + (i - i0) * rows * k);
+        for (int i = i0; i < i1; ++i) im2col(x + i * in_image, geom_, cols + (i - i0) * rows * k);
         a = cols;
       }
       // dKernel_g [K, Cout] = cols^T [K, M] * grad_out [M, Cout]

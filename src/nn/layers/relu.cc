@@ -22,7 +22,10 @@ void ReLU::backward(const Tensor& in, const Tensor& out, const Tensor& grad_out,
   const float* g = grad_out.ptr();
   float* d = grad_in->ptr();
   parallel_elementwise(*ctx.pool, in.size(), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) d[i] = x[i] > 0.0f ? g[i] : 0.0f;
+    for (int64_t i = b; i < e; ++i) {
+      const float gi = g[i];  // loaded unconditionally so the select vectorizes (no branch)
+      d[i] = x[i] > 0.0f ? gi : 0.0f;
+    }
   });
 }
 
@@ -44,7 +47,10 @@ void ReLU6::backward(const Tensor& in, const Tensor& out, const Tensor& grad_out
   const float* g = grad_out.ptr();
   float* d = grad_in->ptr();
   parallel_elementwise(*ctx.pool, in.size(), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) d[i] = (x[i] > 0.0f && x[i] < 6.0f) ? g[i] : 0.0f;
+    for (int64_t i = b; i < e; ++i) {
+      const float gi = g[i], xi = x[i];
+      d[i] = (xi > 0.0f) & (xi < 6.0f) ? gi : 0.0f;
+    }
   });
 }
 
