@@ -1,0 +1,48 @@
+#include "runtime/ops/common.h"
+
+#include <string>
+
+namespace octet::runtime::ops {
+
+Status get_f32_clamp(const PrepareContext& ctx, kernels::F32Clamp* clamp) {
+  Activation a = ctx.options().activation;
+  if (a != Activation::kNone && a != Activation::kRelu && a != Activation::kRelu6) {
+    return ctx.error("unsupported fused activation " + std::to_string(static_cast<int>(a)));
+  }
+  *clamp = kernels::f32_clamp_for(a);
+  return Status::Ok();
+}
+
+Status check_padding(const PrepareContext& ctx) {
+  Padding p = ctx.options().padding;
+  if (p != Padding::kSame && p != Padding::kValid) {
+    return ctx.error("unsupported padding " + std::to_string(static_cast<int>(p)));
+  }
+  return Status::Ok();
+}
+
+Status check_strides(const PrepareContext& ctx, bool dilation) {
+  const OpOptions& o = ctx.options();
+  if (o.stride_h < 1 || o.stride_w < 1) {
+    return ctx.error("strides must be >= 1, are " + std::to_string(o.stride_h) + "x" +
+                     std::to_string(o.stride_w));
+  }
+  if (dilation && (o.dilation_h < 1 || o.dilation_w < 1)) {
+    return ctx.error("dilations must be >= 1, are " + std::to_string(o.dilation_h) + "x" +
+                     std::to_string(o.dilation_w));
+  }
+  return Status::Ok();
+}
+
+Status window(const PrepareContext& ctx, const char* axis, int in, int kernel, int stride,
+              int dilation, kernels::Window1D* w) {
+  *w = kernels::window_1d(in, kernel, stride, dilation, ctx.options().padding);
+  if (w->out <= 0) {
+    return ctx.error(std::string("window of size ") + std::to_string(kernel) + " (dilation " +
+                     std::to_string(dilation) + ") does not fit the input " + axis + " of " +
+                     std::to_string(in));
+  }
+  return Status::Ok();
+}
+
+}  // namespace octet::runtime::ops

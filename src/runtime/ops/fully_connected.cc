@@ -1,0 +1,88 @@
+// FULLY_CONNECTED, float32: inputs (input of any rank viewed as [batches, depth], filter
+// [units, depth], bias [units] or -1). Rows are cut into fixed blocks of kRowBlock whatever the thread
+// count, so each row goes through the same GEMM call shape for 1 or N threads (bit-identical output).
+#include "runtime/kernels/reference/f32_fully_connected_ref.h"
+#include "runtime/ops/common.h"
+#include "runtime/ops/ops.h"
+
+namespace octet::runtime::ops {
+namespace {
+
+constexpr int kRowBlock = 16;
+
+struct FullyConnectedData : OpData {
+  kernels::F32FullyConnectedParams params;
+  int rows = 0;
+  bool has_bias = false;
+};
+
+}  // namespace
+
+Status prepare_fully_connected_f32(PrepareContext& ctx) {
+  OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 3, 1));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kFloat32));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(1, "filter", DataType::kFloat32, 2));
+  OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kFloat32));
+  const RuntimeTensor& in = ctx.input(0);
+  const RuntimeTensor& filter = ctx.input(1);
+  const int units = filter.dim(0), depth = filter.dim(1);
+  if (units < 1 || depth < 1 || in.rank() < 1 || in.num_elements() % depth != 0) {
+    return ctx.error("input shape " + shape_to_string(in.shape) + " cannot be viewed as [batches, " +
+                     std::to_string(depth) + "] for filter " + shape_to_string(filter.shape));
+  }
+  auto d = std::make_unique<FullyConnectedData>();
+  d->has_bias = ctx.has_input(2);
+  if (d->has_bias) {
+    OCTET_RETURN_IF_ERROR(ctx.check_input(2, "bias", DataType::kFloat32, 1));
+    if (ctx.input(2).dim(0) != units) {
+      return ctx.error("bias shape " + shape_to_string(ctx.input(2).shape) + " does not match " +
+                       std::to_string(units) + " units");
+    }
+  }
+  OCTET_RETURN_IF_ERROR(get_f32_clamp(ctx, &d->params.clamp));
+  d->params.units = units;
+  d->params.depth = depth;
+  d->rows = static_cast<int>(in.num_elements() / depth);
+  std::vector<int32_t> out_shape;
+  if (ctx.options().keep_num_dims) {
+    if (in.shape.back() != depth) {
+      return ctx.error("keep_num_dims needs the input's last dimension (" +
+                       std::to_string(in.shape.back()) + ") to equal the depth " +
+                       std::to_string(depth));
+    }
+    out_shape = in.shape;
+    out_shape.back() = units;
+  } else {
+    out_shape = {d->rows, units};
+  }
+  OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, std::move(out_shape)));
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_fully_connected_f32(const EvalContext& ctx) {
+  struct Args {
+    const FullyConnectedData* d;
+    const float *in, *filter, *bias;
+    float* out;
+  } a;
+  a.d = &ctx.data<FullyConnectedData>();
+  a.in = ctx.input<float>(0);
+  a.filter = ctx.input<float>(1);
+  a.bias = a.d->has_bias ? ctx.input<float>(2) : nullptr;
+  a.out = ctx.output<float>(0);
+  const Args* args = &a;
+  const int blocks = (a.d->rows + kRowBlock - 1) / kRowBlock;
+  ctx.pool().parallel_for(blocks, [args](int, int begin, int end) {
+    const FullyConnectedData& d = *args->d;
+    for (int block = begin; block < end; ++block) {
+      const int r0 = block * kRowBlock;
+      const int rows = std::min(kRowBlock, d.rows - r0);
+      kernels::f32_fully_connected_ref(d.params, args->in + static_cast<long>(r0) * d.params.depth,
+                                       args->filter, args->bias,
+                                       args->out + static_cast<long>(r0) * d.params.units, rows);
+    }
+  });
+}
+
+}  // namespace octet::runtime::ops

@@ -1,0 +1,66 @@
+// MEAN, float32: inputs (data, axes as a constant int32 tensor of rank 0 or 1), option keep_dims.
+// Negative axes count from the end; repeated axes count once.
+#include "runtime/kernels/reference/f32_mean_ref.h"
+#include "runtime/ops/ops.h"
+
+namespace octet::runtime::ops {
+namespace {
+
+struct MeanData : OpData {
+  kernels::F32MeanParams params;
+};
+
+}  // namespace
+
+Status prepare_mean_f32(PrepareContext& ctx) {
+  OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 2, 1));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kFloat32));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(1, "axes", DataType::kInt32));
+  OCTET_RETURN_IF_ERROR(ctx.check_static(1, "axes"));
+  OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kFloat32));
+  const RuntimeTensor& in = ctx.input(0);
+  const RuntimeTensor& axes = ctx.input(1);
+  const int rank = in.rank();
+  if (rank > kernels::kMaxMeanRank) {
+    return ctx.error("input rank " + std::to_string(rank) + " exceeds " +
+                     std::to_string(kernels::kMaxMeanRank));
+  }
+  if (axes.rank() > 1) return ctx.error("axes must be a scalar or a vector");
+  bool reduced[kernels::kMaxMeanRank] = {};
+  for (int64_t i = 0; i < axes.num_elements(); ++i) {
+    int32_t a = axes.as<int32_t>()[i];
+    if (a < -rank || a >= rank) {
+      return ctx.error("axis " + std::to_string(a) + " out of range for input shape " +
+                       shape_to_string(in.shape));
+    }
+    reduced[a < 0 ? a + rank : a] = true;
+  }
+  auto d = std::make_unique<MeanData>();
+  kernels::F32MeanParams& p = d->params;
+  p.rank = rank;
+  std::vector<int32_t> out_shape;
+  for (int i = 0; i < rank; ++i) {
+    p.in_dims[i] = in.dim(i);
+    if (reduced[i]) {
+      p.count *= in.dim(i);
+      if (ctx.options().keep_dims) out_shape.push_back(1);
+    } else {
+      out_shape.push_back(in.dim(i));
+    }
+  }
+  int64_t stride = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    p.out_strides[i] = reduced[i] ? 0 : stride;
+    if (!reduced[i]) stride *= in.dim(i);
+  }
+  p.out_elements = stride;
+  OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, std::move(out_shape)));
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_mean_f32(const EvalContext& ctx) {
+  kernels::f32_mean_ref(ctx.data<MeanData>().params, ctx.input<float>(0), ctx.output<float>(0));
+}
+
+}  // namespace octet::runtime::ops

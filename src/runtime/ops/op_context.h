@@ -1,0 +1,144 @@
+// What an op sees of the interpreter. Prepare (once per batch size) validates its inputs, computes its
+// output shapes, builds its OpData (geometry, clamps, folded constants) and asks for scratch; eval (every
+// invoke) only runs, reading tensor pointers through EvalContext and never allocating or failing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/thread_pool.h"
+#include "runtime/graph.h"
+
+namespace octet::runtime {
+
+// A tensor as prepared for the current batch size.
+struct RuntimeTensor {
+  const Tensor* info = nullptr;  // the graph's tensor: name, quantization, stored shape
+  DataType type = DataType::kFloat32;
+  std::vector<int32_t> shape;    // runtime shape (batch applied); set by the producer at prepare
+  bool shape_known = false;
+  // Static tensors have data fixed at prepare: graph constants and constants folded at prepare
+  // (e.g. DEQUANTIZE of float16 weights). Everything else lives in the arena.
+  bool is_static = false;
+  void* data = nullptr;
+
+  int64_t num_elements() const {
+    int64_t n = 1;
+    for (int32_t d : shape) n *= d;
+    return n;
+  }
+  size_t byte_size() const { return static_cast<size_t>(num_elements()) * element_size(type); }
+  int rank() const { return static_cast<int>(shape.size()); }
+  int32_t dim(int i) const { return shape[i]; }
+  template <typename T>
+  const T* as() const { return static_cast<const T*>(data); }
+};
+
+// Per-op state built by prepare and read by eval. Each op derives its own.
+struct OpData {
+  virtual ~OpData() = default;
+};
+
+class EvalContext;
+using EvalFn = void (*)(const EvalContext& ctx);
+
+std::string shape_to_string(const std::vector<int32_t>& shape);
+
+// What the interpreter provides to prepare.
+class PrepareHooks {
+ public:
+  virtual ~PrepareHooks() = default;
+  virtual RuntimeTensor& tensor(int32_t index) = 0;
+  virtual void* allocate_persistent(size_t bytes) = 0;
+  virtual int request_scratch(int op_index, size_t bytes) = 0;
+};
+
+class PrepareContext {
+ public:
+  PrepareContext(PrepareHooks* hooks, int op_index, const Op& op, int batch, int num_threads)
+      : hooks_(hooks), op_index_(op_index), op_(op), batch_(batch), num_threads_(num_threads) {}
+
+  int op_index() const { return op_index_; }
+  const Op& op() const { return op_; }
+  const OpOptions& options() const { return op_.options; }
+  int batch() const { return batch_; }
+  int num_threads() const { return num_threads_; }
+
+  int num_inputs() const { return static_cast<int>(op_.inputs.size()); }
+  int num_outputs() const { return static_cast<int>(op_.outputs.size()); }
+  bool has_input(int i) const { return i < num_inputs() && op_.inputs[i] >= 0; }
+  // Only for present inputs (has_input); indices were validated before prepare.
+  RuntimeTensor& input(int i);
+  RuntimeTensor& output(int i);
+
+  // "op 3 (CONV_2D): <message>"
+  Status error(const std::string& message) const;
+
+  // Arity checks: inputs in [min_inputs, max_inputs] (trailing optional inputs may be -1),
+  // exactly `outputs` outputs.
+  Status check_arity(int min_inputs, int max_inputs, int outputs) const;
+  // Input i is present, of `type`, and of rank `rank` (-1 = any). `what` names it in errors.
+  Status check_input(int i, const char* what, DataType type, int rank = -1);
+  Status check_output_type(int i, DataType type);
+  // Input i must be static (constant or folded at prepare) with its data available.
+  Status check_static(int i, const char* what);
+
+  // Sets the runtime shape of output i. When the graph stores a known shape for the tensor, the rank
+  // and every dimension but the batch one must agree.
+  Status set_output_shape(int i, std::vector<int32_t> shape);
+  // Makes output i static: its data (allocated here, persistent) is computed by prepare itself and
+  // the op is skipped by invoke unless it also sets an eval function.
+  void* make_output_static(int i);
+
+  // Persistent memory that lives as long as this preparation (64-byte aligned, zeroed).
+  void* allocate_persistent(size_t bytes);
+  // Scratch memory valid during this op's eval only, placed in the arena. Returns its id.
+  int request_scratch(size_t bytes);
+
+  void set_data(std::unique_ptr<OpData> data) { data_ = std::move(data); }
+  void set_eval(EvalFn eval) { eval_ = eval; }
+  std::unique_ptr<OpData> take_data() { return std::move(data_); }
+  EvalFn eval() const { return eval_; }
+
+ private:
+  PrepareHooks* hooks_;
+  int op_index_;
+  const Op& op_;
+  int batch_;
+  int num_threads_;
+  std::unique_ptr<OpData> data_;
+  EvalFn eval_ = nullptr;
+};
+
+class EvalContext {
+ public:
+  EvalContext(const Op& op, const OpData* data, RuntimeTensor* tensors, void* const* scratch,
+              ThreadPool* pool)
+      : op_(op), data_(data), tensors_(tensors), scratch_(scratch), pool_(pool) {}
+
+  const Op& op() const { return op_; }
+  template <typename T>
+  const T& data() const { return *static_cast<const T*>(data_); }
+  // Present inputs only (optional absent inputs are known to prepare, which records it in OpData).
+  template <typename T>
+  const T* input(int i) const { return static_cast<const T*>(tensors_[op_.inputs[i]].data); }
+  template <typename T>
+  T* output(int i) const { return static_cast<T*>(tensors_[op_.outputs[i]].data); }
+  const RuntimeTensor& input_tensor(int i) const { return tensors_[op_.inputs[i]]; }
+  const RuntimeTensor& output_tensor(int i) const { return tensors_[op_.outputs[i]]; }
+  void* scratch(int id) const { return scratch_[id]; }
+  ThreadPool& pool() const { return *pool_; }
+
+ private:
+  const Op& op_;
+  const OpData* data_;
+  RuntimeTensor* tensors_;
+  void* const* scratch_;
+  ThreadPool* pool_;
+};
+
+}  // namespace octet::runtime

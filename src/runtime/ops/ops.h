@@ -1,0 +1,47 @@
+// Prepare and eval functions of every op, registered in registry.cc. One file per op family.
+#pragma once
+
+#include "runtime/ops/op_context.h"
+
+namespace octet::runtime::ops {
+
+Status prepare_conv2d_f32(PrepareContext& ctx);
+void eval_conv2d_f32(const EvalContext& ctx);
+
+Status prepare_depthwise_conv2d_f32(PrepareContext& ctx);
+void eval_depthwise_conv2d_f32(const EvalContext& ctx);
+
+Status prepare_fully_connected_f32(PrepareContext& ctx);
+void eval_fully_connected_f32(const EvalContext& ctx);
+
+Status prepare_max_pool2d_f32(PrepareContext& ctx);
+Status prepare_average_pool2d_f32(PrepareContext& ctx);
+void eval_max_pool2d_f32(const EvalContext& ctx);
+void eval_average_pool2d_f32(const EvalContext& ctx);
+
+Status prepare_mean_f32(PrepareContext& ctx);
+void eval_mean_f32(const EvalContext& ctx);
+
+Status prepare_softmax_f32(PrepareContext& ctx);
+void eval_softmax_f32(const EvalContext& ctx);
+
+// Type-agnostic byte copy (registered for float32 and int8).
+Status prepare_reshape(PrepareContext& ctx);
+void eval_reshape(const EvalContext& ctx);
+
+Status prepare_relu_f32(PrepareContext& ctx);
+Status prepare_relu6_f32(PrepareContext& ctx);
+void eval_clamp_f32(const EvalContext& ctx);
+
+Status prepare_add_f32(PrepareContext& ctx);
+void eval_add_f32(const EvalContext& ctx);
+
+Status prepare_dequantize_f16(PrepareContext& ctx);
+void eval_dequantize_f16(const EvalContext& ctx);
+Status prepare_dequantize_qs8(PrepareContext& ctx);
+void eval_dequantize_qs8(const EvalContext& ctx);
+
+Status prepare_quantize_f32(PrepareContext& ctx);
+void eval_quantize_f32(const EvalContext& ctx);
+
+}  // namespace octet::runtime::ops

@@ -1,0 +1,37 @@
+// The op table: one entry per (op, input type, implementation), each with its prepare and eval
+// functions. The interpreter picks an entry per op at prepare; INT8 kernels and optimized variants
+// join by adding entries to the list in registry.cc.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "runtime/graph.h"
+#include "runtime/ops/op_context.h"
+
+namespace octet::runtime {
+
+// Which implementations the interpreter may use: only the reference ones, or the best available.
+enum class KernelChoice : uint8_t { kReference, kAuto };
+enum class KernelImpl : uint8_t { kReference, kOptimized };
+
+// Validates, sets output shapes and OpData; the context's eval starts as the entry's eval and prepare
+// may replace it (or clear it when the op is folded at prepare).
+using PrepareFn = Status (*)(PrepareContext& ctx);
+
+struct OpRegistration {
+  OpType op;
+  DataType input_type;  // type of input 0
+  KernelImpl impl;
+  const char* name;     // e.g. "f32_conv2d_ref"
+  PrepareFn prepare;
+  EvalFn eval;
+};
+
+std::span<const OpRegistration> op_registrations();
+
+// kReference: the reference entry. kAuto: an optimized entry when one exists, else the reference.
+// Null when the combination is not supported.
+const OpRegistration* find_op_registration(OpType op, DataType input_type, KernelChoice choice);
+
+}  // namespace octet::runtime
