@@ -254,7 +254,8 @@ Result<DataSplits> load_image_tree_dir(const std::string& path, const std::strin
 Result<DataSplits> load_image_tree_members(const std::string& archive_path, const ArchiveContents& contents,
                                            const LoadOptions& options) {
   // Find the common prefix in front of {train,test}/<class>/<file>.
-  std::vector<TreeItem> items;
+  // A tar may hold a path twice (appended later); as with extraction, the last copy wins.
+  std::map<std::string, TreeItem> by_path;
   std::string prefix;
   bool have_prefix = false;
   for (const ArchiveMember& m : contents.files) {
@@ -278,8 +279,11 @@ Result<DataSplits> load_image_tree_members(const std::string& archive_path, cons
     item.cls = c[c.size() - 2];
     item.name = archive_path + ":" + m.path;
     item.bytes = &m.bytes;
-    items.push_back(std::move(item));
+    by_path[m.path] = std::move(item);
   }
+  std::vector<TreeItem> items;
+  items.reserve(by_path.size());
+  for (auto& [p, item] : by_path) items.push_back(std::move(item));
   std::vector<ClassDir> class_dirs;
   for (const std::string& d : contents.dirs) {
     for (int s = 0; s < 2; ++s) {

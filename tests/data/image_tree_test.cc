@@ -112,6 +112,23 @@ TEST(ImageTree, FolderTarAndTarGzGiveTheSameExactResult) {
   EXPECT_EQ(from_tgz2->name, "x");
 }
 
+TEST(ImageTree, DuplicateArchivePathLastCopyWins) {
+  TempDir dir;
+  std::vector<TarEntry> e = tree_entries("");
+  e.push_back({"train/ant/img0.png", encode_png(tree_pixels(0, 0, 0), 4, 3, PNG_COLOR_TYPE_RGB, 8)});
+  // Replace the first copy with junk: only the later, valid one may be used.
+  for (auto& t : e) {
+    if (t.path == "train/ant/img0.png") {
+      t.bytes = Bytes{'j', 'u', 'n', 'k'};
+      break;
+    }
+  }
+  write_tar(dir.path() / "dup.tar", e, false);
+  auto r = load_dataset_path(dir.str("dup.tar"), quiet());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  expect_tree(*r);
+}
+
 TEST(ImageTree, FolderHoldingOneTreeFolder) {
   TempDir dir;
   write_tree_dir(dir.path() / "outer" / "inner", tree_entries(""));
