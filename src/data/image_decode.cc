@@ -112,8 +112,9 @@ Status decode_jpeg(const uint8_t* data, size_t size, DecodedImage* out) {
     cinfo.out_color_space = JCS_RGB;
   } else {
     jpeg_destroy_decompress(&cinfo);
-    return Status::Error("JPEG colour space " + std::to_string(cinfo.jpeg_color_space) +
-                         " (CMYK/YCCK) is not supported; convert the image to RGB");
+    // CMYK/YCCK (4 components) and unusual layouts: rare in datasets, so refused, not guessed.
+    return Status::Error("JPEG with " + std::to_string(cinfo.num_components) + " components in colour space " +
+                         std::to_string(cinfo.jpeg_color_space) + " is not supported; convert it to RGB");
   }
   size_ok = check_size(cinfo.image_width, cinfo.image_height);
   if (!size_ok.ok()) {
