@@ -225,6 +225,8 @@ std::string percent(uint64_t part, uint64_t whole) {
   return buf;
 }
 
+std::pair<const Tensor*, std::string> boundary_quantized(const Graph& g, int32_t index, bool input);
+
 // "real = S * (q - Z)" and, for inputs, the pixel map for an input scaled to [0,1].
 std::vector<std::string> affine_lines(const Tensor& t, bool is_input) {
   std::vector<std::string> lines;
@@ -237,6 +239,26 @@ std::vector<std::string> affine_lines(const Tensor& t, bool is_input) {
                     ") + (" + Z + ")");
   }
   return lines;
+}
+
+// The per-tensor quantized tensor that represents graph input/output `index`: itself, or the
+// output of the QUANTIZE consuming a float input / the input of the DEQUANTIZE producing a
+// float output. Second: " via QUANTIZE -> 'name'" when it is not the tensor itself.
+std::pair<const Tensor*, std::string> boundary_quantized(const Graph& g, int32_t index, bool input) {
+  const Tensor* t = tensor_at(g, index);
+  if (t == nullptr) return {nullptr, ""};
+  if (t->quant.scale.size() == 1) return {t, ""};
+  for (const Op& op : g.ops) {
+    if (op.inputs.empty() || op.outputs.empty()) continue;
+    const bool match = input ? (op.type == OpType::kQuantize && op.inputs[0] == index)
+                             : (op.type == OpType::kDequantize && op.outputs[0] == index);
+    if (!match) continue;
+    const Tensor* q = tensor_at(g, input ? op.outputs[0] : op.inputs[0]);
+    if (q != nullptr && q->quant.scale.size() == 1) {
+      return {q, input ? " via QUANTIZE -> '" + q->name + "'" : " via DEQUANTIZE <- '" + q->name + "'"};
+    }
+  }
+  return {nullptr, ""};
 }
 
 }  // namespace
@@ -333,17 +355,21 @@ std::string describe_tflite(const Graph& g, size_t file_bytes) {
   row("total (file)", b.file_bytes);
   out += bytes.str({1, 2});
 
+  // For float inputs/outputs, the map of the QUANTIZE right after the input or the DEQUANTIZE
+  // right before the output is shown instead (how the model sees its data).
   std::string maps;
   for (size_t i = 0; i < g.inputs.size(); ++i) {
-    const Tensor* t = tensor_at(g, g.inputs[i]);
-    if (t == nullptr || t->quant.scale.size() != 1) continue;
-    maps += "  input " + std::to_string(i) + " '" + t->name + "' (" + data_type_name(t->type) + ")\n";
+    const auto [t, via] = boundary_quantized(g, g.inputs[i], true);
+    if (t == nullptr) continue;
+    maps += "  input " + std::to_string(i) + " '" + tensor_at(g, g.inputs[i])->name + "'" + via +
+            " (" + data_type_name(t->type) + ")\n";
     for (const auto& l : affine_lines(*t, true)) maps += "    " + l + "\n";
   }
   for (size_t i = 0; i < g.outputs.size(); ++i) {
-    const Tensor* t = tensor_at(g, g.outputs[i]);
-    if (t == nullptr || t->quant.scale.size() != 1) continue;
-    maps += "  output " + std::to_string(i) + " '" + t->name + "' (" + data_type_name(t->type) + ")\n";
+    const auto [t, via] = boundary_quantized(g, g.outputs[i], false);
+    if (t == nullptr) continue;
+    maps += "  output " + std::to_string(i) + " '" + tensor_at(g, g.outputs[i])->name + "'" + via +
+            " (" + data_type_name(t->type) + ")\n";
     for (const auto& l : affine_lines(*t, false)) maps += "    " + l + "\n";
   }
   if (!maps.empty()) out += "\nQuantized inputs and outputs\n" + maps;
@@ -395,23 +421,25 @@ nlohmann::json describe_tflite_json(const Graph& g, size_t file_bytes) {
                 {"quant_params", b.quant_params},       {"other_constants", b.other_constants},
                 {"metadata", b.metadata},               {"flatbuffer_overhead", b.flatbuffer_overhead},
                 {"file", b.file_bytes}};
-  auto io = [&](const std::vector<int32_t>& list) {
+  auto io = [&](const std::vector<int32_t>& list, bool input) {
     json arr = json::array();
     for (int32_t i : list) {
       const Tensor* t = tensor_at(g, i);
       if (t == nullptr) continue;
       json e = {{"tensor", i}, {"name", t->name}, {"type", data_type_name(t->type)},
                 {"shape", t->shape}};
-      if (t->quant.scale.size() == 1) {
-        e["scale"] = t->quant.scale[0];
-        e["zero_point"] = t->quant.zero_point[0];
+      const auto [q, via] = boundary_quantized(g, i, input);
+      if (q != nullptr) {
+        e["scale"] = q->quant.scale[0];
+        e["zero_point"] = q->quant.zero_point[0];
+        if (q != t) e["quantized_tensor"] = q->name;
       }
       arr.push_back(e);
     }
     return arr;
   };
-  j["inputs"] = io(g.inputs);
-  j["outputs"] = io(g.outputs);
+  j["inputs"] = io(g.inputs, true);
+  j["outputs"] = io(g.outputs, false);
   return j;
 }
 
