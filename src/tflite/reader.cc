@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "core/file_io.h"
@@ -47,10 +48,16 @@ uint32_t raw_u32_field(const void* table, fb::voffset_t field) {
   return v;
 }
 
+// Copies a vector of scalars. memcpy, not element loads: the verifier (2.0.8) checks only the
+// 4-byte alignment of the length prefix, so a crafted file can misalign int64 elements.
+// (Little-endian host assumed, as TFLite itself does.)
 template <typename T>
 std::vector<T> to_vector(const fb::Vector<T>* v) {
+  static_assert(std::is_arithmetic_v<T>);
   if (v == nullptr) return {};
-  return std::vector<T>(v->begin(), v->end());
+  std::vector<T> out(v->size());
+  if (!out.empty()) std::memcpy(out.data(), v->Data(), out.size() * sizeof(T));
+  return out;
 }
 
 Result<DataType> to_data_type(tfl::TensorType t) {

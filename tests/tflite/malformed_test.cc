@@ -67,8 +67,22 @@ TEST(TfliteMalformed, ValidFileParses) {
   ASSERT_TRUE(r.ok()) << r.status().message();
 }
 
-TEST(TfliteMalformed, TruncatedAtEveryOffset) {
-  const std::vector<uint8_t> full = small_file();
+std::vector<uint8_t> kitchen_file() {
+  auto bytes = serialize_tflite(testing::kitchen_sink_graph());
+  OCTET_CHECK(bytes.ok());
+  return std::move(bytes).value();
+}
+
+class TfliteMalformedFiles : public ::testing::TestWithParam<bool> {
+ protected:
+  std::vector<uint8_t> file() const { return GetParam() ? kitchen_file() : small_file(); }
+};
+
+INSTANTIATE_TEST_SUITE_P(SmallAndKitchenSink, TfliteMalformedFiles, ::testing::Bool(),
+                         [](const auto& info) { return info.param ? "KitchenSink" : "Small"; });
+
+TEST_P(TfliteMalformedFiles, TruncatedAtEveryOffset) {
+  const std::vector<uint8_t> full = file();
   for (size_t n = 0; n < full.size(); ++n) {
     std::vector<uint8_t> b(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
     auto r = parse(b);
@@ -79,8 +93,8 @@ TEST(TfliteMalformed, TruncatedAtEveryOffset) {
   }
 }
 
-TEST(TfliteMalformed, RandomByteFlipsNeverCrash) {
-  const std::vector<uint8_t> full = small_file();
+TEST_P(TfliteMalformedFiles, RandomByteFlipsNeverCrash) {
+  const std::vector<uint8_t> full = file();
   std::mt19937 rng(12345);
   std::uniform_int_distribution<size_t> pos(0, full.size() - 1);
   std::uniform_int_distribution<int> val(1, 255);
@@ -102,8 +116,8 @@ TEST(TfliteMalformed, RandomByteFlipsNeverCrash) {
   std::printf("byte flips (seed 12345): %d rejected, %d still valid\n", errors, parsed);
 }
 
-TEST(TfliteMalformed, EveryByteSetToEveryBoundaryValue) {
-  const std::vector<uint8_t> full = small_file();
+TEST_P(TfliteMalformedFiles, EveryByteSetToEveryBoundaryValue) {
+  const std::vector<uint8_t> full = file();
   for (size_t i = 0; i < full.size(); ++i) {
     for (uint8_t v : {uint8_t{0x00}, uint8_t{0x7f}, uint8_t{0x80}, uint8_t{0xff}}) {
       std::vector<uint8_t> b = full;
