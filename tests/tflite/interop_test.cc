@@ -494,5 +494,36 @@ TEST(TfliteInterop, QuantizeDepthwisePoolAddMeanFcMatchesLiteRt) {
   check_in_litert(g, samples, count, want, "quantize_dw_avgpool_add_mean_fc");
 }
 
+// The int8 small graph (per-channel CONV_2D v3, FC v4, SOFTMAX v2, QUANTIZE/DEQUANTIZE) must
+// load and run in LiteRT; its outputs are probabilities (bit-exactness is the runtime's test).
+TEST(TfliteInterop, Int8GraphLoadsAndRunsInLiteRt) {
+  REQUIRE_INTEROP_VENV();
+  Graph g = testing::small_int8_graph();
+  // Small biases so that the output is not saturated.
+  g.tensors[3].data = as_bytes(std::vector<int32_t>{40, -25});
+  std::mt19937 rng(99);
+  const int count = 3;
+  const std::vector<float> samples = random_floats(16 * count, 0.0f, 1.0f, rng);
+  std::vector<float> results[2];
+  for (bool reference : {false, true}) {
+    LiteRtRun r = run_in_litert(g, samples, count, reference, reference ? "int8_ref" : "int8");
+    ASSERT_TRUE(r.error.empty()) << r.error;
+    ASSERT_EQ(r.out.size(), 3u * count);
+    for (int i = 0; i < count; ++i) {
+      float sum = 0;
+      for (int k = 0; k < 3; ++k) {
+        const float p = r.out[static_cast<size_t>(i) * 3 + k];
+        EXPECT_GE(p, 0.0f);
+        EXPECT_LE(p, 1.0f);
+        sum += p;
+      }
+      EXPECT_NEAR(sum, 1.0f, 3.0f / 256.0f) << "sample " << i;
+    }
+    results[reference] = r.out;
+  }
+  std::printf("int8 graph in LiteRT: AUTO vs BUILTIN_REF max |diff| = %.3g\n",
+              static_cast<double>(max_abs_diff(results[0], results[1])));
+}
+
 }  // namespace
 }  // namespace octet::tflite
