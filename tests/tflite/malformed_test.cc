@@ -343,5 +343,45 @@ TEST(TfliteMalformed, UnalignedInputIsCopiedNotMisread) {
   ASSERT_TRUE(r.ok()) << r.status().message();
 }
 
+// Large-model layout: constant data after the flatbuffer, referenced by Buffer.offset/size.
+std::vector<uint8_t> offset_buffer_file(uint64_t offset_shift, uint64_t size_override) {
+  const std::vector<float> w = {1.5f, -2.0f};
+  auto build = [&](uint64_t offset) {
+    flatbuffers::FlatBufferBuilder fbb;
+    std::vector<flatbuffers::Offset<tfl::Buffer>> bufs{
+        tfl::CreateBuffer(fbb),
+        tfl::CreateBuffer(fbb, 0, offset, size_override ? size_override : sizeof(float) * 2)};
+    std::vector<int32_t> shape{2};
+    std::vector<flatbuffers::Offset<tfl::Tensor>> tensors{
+        tfl::CreateTensorDirect(fbb, &shape, tfl::TensorType_FLOAT32, 0, "in"),
+        tfl::CreateTensorDirect(fbb, &shape, tfl::TensorType_FLOAT32, 1, "w"),
+        tfl::CreateTensorDirect(fbb, &shape, tfl::TensorType_FLOAT32, 0, "out")};
+    std::vector<int32_t> op_in{0, 1}, op_out{2}, g_in{0}, g_out{2};
+    std::vector<flatbuffers::Offset<tfl::Operator>> ops{tfl::CreateOperatorDirect(
+        fbb, 0, &op_in, &op_out, tfl::BuiltinOptions_AddOptions, tfl::CreateAddOptions(fbb).Union())};
+    std::vector<flatbuffers::Offset<tfl::SubGraph>> sgs{
+        tfl::CreateSubGraphDirect(fbb, &tensors, &g_in, &g_out, &ops, "main")};
+    std::vector<flatbuffers::Offset<tfl::OperatorCode>> codes{tfl::CreateOperatorCode(fbb, 0, 0, 1, tfl::BuiltinOperator_ADD)};
+    tfl::FinishModelBuffer(fbb, tfl::CreateModelDirect(fbb, 3, &codes, &sgs, "ext", &bufs));
+    return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+  };
+  // The layout does not depend on the offset's value (> 1 is always stored): build twice.
+  const size_t fb_size = build(2).size();
+  std::vector<uint8_t> file = build(fb_size + offset_shift);
+  const std::vector<uint8_t> data = testing::as_bytes(w);
+  file.insert(file.end(), data.begin(), data.end());
+  return file;
+}
+
+TEST(TfliteMalformed, BufferDataAfterTheFlatbufferIsRead) {
+  auto r = parse(offset_buffer_file(0, 0));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->tensors[1].is_constant);
+  EXPECT_EQ(r->tensors[1].data, testing::as_bytes(std::vector<float>{1.5f, -2.0f}));
+
+  expect_error(offset_buffer_file(4, 0), "beyond the end of the file");
+  expect_error(offset_buffer_file(0, ~uint64_t{0} - 3), "beyond the end of the file");
+}
+
 }  // namespace
 }  // namespace octet::tflite
