@@ -21,14 +21,28 @@ std::atomic<bool> g_count_allocations{false};
 std::atomic<long> g_allocations{0};
 }  // namespace
 
-void* operator new(std::size_t n) {
+namespace {
+void* counted_malloc(std::size_t n) {
   if (g_count_allocations.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
-  void* p = std::malloc(n ? n : 1);
+  return std::malloc(n ? n : 1);
+}
+}  // namespace
+
+// Every non-aligned form, so that each allocation and its release go through malloc/free.
+void* operator new(std::size_t n) {
+  void* p = counted_malloc(n);
   if (!p) throw std::bad_alloc();
   return p;
 }
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_malloc(n); }
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace octet::runtime {
 namespace {

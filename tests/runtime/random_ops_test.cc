@@ -164,6 +164,62 @@ TEST(RandomOps, FullyConnectedMatchesNaiveLoops) {
   }
 }
 
+std::vector<float> naive_average_pool(const std::vector<float>& in, int n, int h, int w, int c,
+                                      const OpOptions& o) {
+  int oh = testing::out_size(h, o.filter_h, o.stride_h, 1, o.padding);
+  int ow = testing::out_size(w, o.filter_w, o.stride_w, 1, o.padding);
+  int pt = testing::pad_before(h, o.filter_h, o.stride_h, 1, o.padding);
+  int pl = testing::pad_before(w, o.filter_w, o.stride_w, 1, o.padding);
+  std::vector<float> out(static_cast<size_t>(n) * oh * ow * c);
+  for (int b = 0; b < n; ++b)
+    for (int y = 0; y < oh; ++y)
+      for (int x = 0; x < ow; ++x)
+        for (int ch = 0; ch < c; ++ch) {
+          double sum = 0;
+          int count = 0;
+          for (int ky = 0; ky < o.filter_h; ++ky)
+            for (int kx = 0; kx < o.filter_w; ++kx) {
+              int iy = y * o.stride_h - pt + ky, ix = x * o.stride_w - pl + kx;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              sum += in[((b * h + iy) * w + ix) * c + ch];
+              ++count;
+            }
+          out[((b * oh + y) * ow + x) * c + ch] =
+              testing::clamp_act(static_cast<float>(sum / count), o.activation);
+        }
+  return out;
+}
+
+TEST(RandomOps, PoolsMatchNaiveLoops) {
+  Rng rng(31337);
+  for (int i = 0; i < 40; ++i) {
+    const int h = 2 + rng.below(9), w = 2 + rng.below(9), c = 1 + rng.below(9);
+    OpOptions o = random_conv_options(rng, false);
+    o.filter_h = 1 + rng.below(std::min(h, 4));
+    o.filter_w = 1 + rng.below(std::min(w, 4));
+    const bool is_max = rng.below(2) != 0;
+    Case cs;
+    cs.describe = std::string(is_max ? "max " : "average ") + describe(h, w, c, c, o.filter_h, o.filter_w, o);
+    GraphBuilder b;
+    int32_t in = b.input({1, h, w, c});
+    b.output(b.op(is_max ? OpType::kMaxPool2D : OpType::kAveragePool2D, {in}, o));
+    cs.graph = b.g;
+    cs.per_image_in = h * w * c;
+    cs.input = random_vector(rng, 5 * cs.per_image_in, -3.0f, 8.0f);
+    int oh, ow;
+    if (is_max) {
+      cs.expected = testing::naive_max_pool(cs.input, 5, h, w, c, o, &oh, &ow);
+    } else {
+      cs.expected = naive_average_pool(cs.input, 5, h, w, c, o);
+      oh = testing::out_size(h, o.filter_h, o.stride_h, 1, o.padding);
+      ow = testing::out_size(w, o.filter_w, o.stride_w, 1, o.padding);
+    }
+    cs.per_image_out = oh * ow * c;
+    check_case(cs);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 // Larger batches than the FC row block and than the thread count, uneven chunks.
 TEST(RandomOps, LargeBatchesAreIdenticalForAnyThreadCount) {
   Rng rng(99);

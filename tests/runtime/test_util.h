@@ -23,7 +23,11 @@ struct GraphBuilder {
   int32_t tensor(std::vector<int32_t> shape, DataType type = DataType::kFloat32,
                  std::string name = "") {
     Tensor t;
-    t.name = name.empty() ? "t" + std::to_string(g.tensors.size()) : std::move(name);
+    if (name.empty()) {  // (not "t" + to_string(): GCC 12 warns -Wrestrict on that spuriously)
+      name = std::to_string(g.tensors.size());
+      name.insert(name.begin(), 't');
+    }
+    t.name = std::move(name);
     t.type = type;
     t.shape = std::move(shape);
     return g.add_tensor(std::move(t));

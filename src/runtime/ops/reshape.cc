@@ -19,6 +19,13 @@ Status prepare_reshape(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(ctx.check_arity(1, 2, 1));
   const RuntimeTensor& in = ctx.input(0);
   OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, in.type));
+  if (in.info->quant.quantized() || ctx.output(0).info->quant.quantized()) {
+    const QuantParams& a = in.info->quant;
+    const QuantParams& b = ctx.output(0).info->quant;
+    if (a.scale != b.scale || a.zero_point != b.zero_point) {
+      return ctx.error("input and output quantization differ (RESHAPE does not requantize)");
+    }
+  }
   std::vector<int32_t> shape;
   if (ctx.has_input(1)) {
     OCTET_RETURN_IF_ERROR(ctx.check_input(1, "shape", DataType::kInt32));

@@ -25,22 +25,27 @@ void pool(const F32Pool2DParams& p, const float* input, float* output, int row_b
       const int x0 = ox * p.stride_w - p.pad_left;
       int fx0, fx1;
       clip(x0, p.filter_w, p.in_w, &fx0, &fx1);
-      float* out = output + (static_cast<long>(row) * p.out_w + ox) * c;
-      const float count = static_cast<float>((fy1 - fy0) * (fx1 - fx0));
-      for (int ch = 0; ch < c; ++ch) {
-        float acc = kMax ? std::numeric_limits<float>::lowest() : 0.0f;
-        for (int fy = fy0; fy < fy1; ++fy) {
-          const float* in_row = image + (static_cast<long>(y0 + fy) * p.in_w + x0) * c + ch;
-          for (int fx = fx0; fx < fx1; ++fx) {
-            const float v = in_row[static_cast<long>(fx) * c];
+      float* __restrict out = output + (static_cast<long>(row) * p.out_w + ox) * c;
+      // Channels innermost (contiguous); each channel still sees its taps in (fy, fx) order.
+      const float init = kMax ? std::numeric_limits<float>::lowest() : 0.0f;
+      for (int ch = 0; ch < c; ++ch) out[ch] = init;
+      for (int fy = fy0; fy < fy1; ++fy) {
+        for (int fx = fx0; fx < fx1; ++fx) {
+          const float* __restrict in = image + (static_cast<long>(y0 + fy) * p.in_w + x0 + fx) * c;
+          for (int ch = 0; ch < c; ++ch) {
             if (kMax) {
-              acc = std::max(acc, v);
+              out[ch] = std::max(out[ch], in[ch]);
             } else {
-              acc += v;
+              out[ch] += in[ch];
             }
           }
         }
-        out[ch] = p.clamp(kMax ? acc : acc / count);
+      }
+      if (kMax) {
+        for (int ch = 0; ch < c; ++ch) out[ch] = p.clamp(out[ch]);
+      } else {
+        const float count = static_cast<float>((fy1 - fy0) * (fx1 - fx0));
+        for (int ch = 0; ch < c; ++ch) out[ch] = p.clamp(out[ch] / count);
       }
     }
   }
