@@ -369,18 +369,23 @@ TEST(Interpreter, DISABLED_MnistThroughput) {
   t = b.op(OpType::kFullyConnected, {t, b.f32({10, 128}, random_vector(rng, 1280)),
                                      b.f32({10}, random_vector(rng, 10))});
   b.output(t);
-  const int batch = 256, images = 10240;
-  std::vector<float> x = random_vector(rng, batch * 784, 0.0f, 1.0f);
-  for (int threads : {1, 2}) {
-    auto interp = make_interpreter(b.g, batch, threads);
-    ASSERT_TRUE(interp);
-    std::memcpy(interp->input_f32(0), x.data(), x.size() * 4);
-    ASSERT_TRUE(interp->invoke().ok());
-    auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < images / batch; ++i) ASSERT_TRUE(interp->invoke().ok());
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("mnist float, batch %d, %d thread(s): %.0f images/s (arena %zu bytes)\n", batch,
-                threads, images / s, interp->arena_bytes());
+  const int images = 10240;
+  for (int batch : {256, 32}) {
+    std::vector<float> x = random_vector(rng, batch * 784, 0.0f, 1.0f);
+    for (int threads : {1, 2}) {
+      auto interp = make_interpreter(b.g, batch, threads);
+      ASSERT_TRUE(interp);
+      std::memcpy(interp->input_f32(0), x.data(), x.size() * 4);
+      ASSERT_TRUE(interp->invoke().ok());
+      double best = 1e30;  // best of 3: the machine is shared
+      for (int rep = 0; rep < 3; ++rep) {
+        auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < images / batch; ++i) ASSERT_TRUE(interp->invoke().ok());
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+      std::printf("mnist float, batch %d, %d thread(s): %.0f images/s (arena %zu bytes)\n", batch,
+                  threads, images / best, interp->arena_bytes());
+    }
   }
 }
 
