@@ -45,7 +45,10 @@ void BatchNorm::forward(const Tensor& in, Tensor& out, Context& ctx) {
     BatchGroups groups = split_batch(n, rows_per_item, kTargetRows, kMinGroups);
     parts_.resize(static_cast<size_t>(groups.count) * c_n);
     // Pass 1: means. Pass 2: centred sums of squares (no cancellation).
-    std::vector<double> mean(c_n, 0.0), var(c_n, 0.0);
+    std::vector<double>& mean = sum_a_;
+    std::vector<double>& var = sum_b_;
+    mean.assign(c_n, 0.0);
+    var.assign(c_n, 0.0);
     for (int pass = 0; pass < 2; ++pass) {
       ctx.pool->parallel_for(groups.count, [&](int, int gb, int ge) {
         for (int g = gb; g < ge; ++g) {
@@ -89,7 +92,8 @@ void BatchNorm::forward(const Tensor& in, Tensor& out, Context& ctx) {
       inv_std_[c] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(moving_variance_.data[c]) + epsilon_));
     }
   }
-  std::vector<float> scale(c_n);
+  std::vector<float>& scale = scale_;
+  scale.resize(c_n);
   const float* gamma = gamma_.value.ptr();
   const float* beta = beta_.value.ptr();
   for (int c = 0; c < c_n; ++c) scale[c] = gamma[c] * inv_std_[c];
@@ -134,7 +138,10 @@ void BatchNorm::backward(const Tensor& in, const Tensor& out, const Tensor& grad
       }
     }
   });
-  std::vector<double> sum_g(c_n, 0.0), sum_gx(c_n, 0.0);
+  std::vector<double>& sum_g = sum_a_;
+  std::vector<double>& sum_gx = sum_b_;
+  sum_g.assign(c_n, 0.0);
+  sum_gx.assign(c_n, 0.0);
   for (int g = 0; g < groups.count; ++g) {
     const double* pg = parts_.data() + static_cast<int64_t>(g) * c_n * 2;
     for (int c = 0; c < c_n; ++c) sum_g[c] += pg[c], sum_gx[c] += pg[c_n + c];
@@ -149,7 +156,12 @@ void BatchNorm::backward(const Tensor& in, const Tensor& out, const Tensor& grad
   const float* gamma = gamma_.value.ptr();
   // Training: dx = gamma * inv_std * (g - mean(g) - xhat * mean(g * xhat)).
   // Inference: the statistics are constants, dx = gamma * inv_std * g.
-  std::vector<float> k(c_n), mg(c_n, 0.0f), mgx(c_n, 0.0f);
+  std::vector<float>& k = scale_;
+  std::vector<float>& mg = mean_g_;
+  std::vector<float>& mgx = mean_gx_;
+  k.resize(c_n);
+  mg.assign(c_n, 0.0f);
+  mgx.assign(c_n, 0.0f);
   for (int c = 0; c < c_n; ++c) {
     k[c] = gamma[c] * inv_std_[c];
     if (trained_) {

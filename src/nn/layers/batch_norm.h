@@ -53,6 +53,9 @@ class BatchNorm : public Layer {
   std::vector<float> batch_mean_, batch_var_;
   std::vector<float> mean_, inv_std_;  // statistics used by the last forward
   std::vector<double> parts_;          // per group, per channel partial sums
+  // Per-channel scratch reused across batches: sums, scale, backward coefficients.
+  std::vector<double> sum_a_, sum_b_;
+  std::vector<float> scale_, mean_g_, mean_gx_;
 };
 
 }  // namespace octet::nn
