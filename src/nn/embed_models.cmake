@@ -1,0 +1,16 @@
+# Writes builtin_models.cc with every models/*.json as a raw string literal.
+# Invoked as: cmake -DMODELS_DIR=... -DOUT=... -P embed_models.cmake
+file(GLOB specs "${MODELS_DIR}/*.json")
+list(SORT specs)
+set(body "// Generated from models/*.json by src/nn/embed_models.cmake; do not edit.\n")
+string(APPEND body "#include \"nn/builtin_models.h\"\n\nnamespace octet::nn {\n\n")
+string(APPEND body "const std::vector<std::pair<std::string, std::string>>& builtin_model_specs() {\n")
+string(APPEND body "  static const std::vector<std::pair<std::string, std::string>> specs = {\n")
+foreach(spec ${specs})
+  get_filename_component(name "${spec}" NAME_WE)
+  file(READ "${spec}" text)
+  string(APPEND body "      {\"${name}\", R\"octetjson(${text})octetjson\"},\n")
+endforeach()
+string(APPEND body "  };\n  return specs;\n}\n\n}  // namespace octet::nn\n")
+file(WRITE "${OUT}.new" "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.new" "${OUT}")

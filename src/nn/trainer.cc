@@ -1,0 +1,130 @@
+#include "nn/trainer.h"
+
+#include <cmath>
+#include <numeric>
+
+#include "core/progress.h"
+#include "data/loader.h"
+#include "nn/layers/loss.h"
+#include "nn/optimizer.h"
+
+namespace octet::nn {
+
+Status check_compatible(const Model& model, const data::Dataset& d, const std::string& what) {
+  Shape img{d.height, d.width, d.channels};
+  if (img != model.input_shape())
+    return Status::Error(what + " images are " + shape_to_string(img) + " but model " + model.name() +
+                         " expects " + shape_to_string(model.input_shape()));
+  if (d.num_classes() > model.output_shape()[0])
+    return Status::Error(what + " has " + std::to_string(d.num_classes()) + " classes but model " +
+                         model.name() + " outputs " + std::to_string(model.output_shape()[0]));
+  if (d.size() == 0) return Status::Error(what + " is empty");
+  return Status::Ok();
+}
+
+namespace {
+
+// Fills `x` with images [begin, end) of `order` as floats in [0,1], and `y` with their labels.
+void make_batch(const data::Dataset& d, const std::vector<int64_t>& order, int64_t begin, int64_t end,
+                const Shape& input_shape, Tensor& x, std::vector<uint8_t>& y) {
+  const int n = static_cast<int>(end - begin);
+  Shape s{n};
+  s.insert(s.end(), input_shape.begin(), input_shape.end());
+  x.reshape(s);
+  data::to_float(d, order.data() + begin, n, x.ptr());
+  y.resize(n);
+  for (int i = 0; i < n; ++i) y[i] = d.labels[order[begin + i]];
+}
+
+}  // namespace
+
+Result<std::vector<EpochResult>> train(Model& model, const data::Dataset& train_set,
+                                       const data::Dataset* val_set, const TrainOptions& options,
+                                       ThreadPool& pool,
+                                       const std::function<void(const EpochResult&)>& on_epoch) {
+  OCTET_RETURN_IF_ERROR(check_compatible(model, train_set, "the training set"));
+  if (val_set && val_set->size() > 0) OCTET_RETURN_IF_ERROR(check_compatible(model, *val_set, "the validation set"));
+  if (options.epochs < 1 || options.batch < 1) return Status::Error("epochs and batch must be at least 1");
+  OCTET_ASSIGN_OR_RETURN(auto optimizer, make_optimizer(options.optimizer, options.lr));
+
+  const int64_t n = train_set.size();
+  const int64_t steps = (n + options.batch - 1) / options.batch;
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  Tensor x, grad;
+  std::vector<uint8_t> y;
+  std::vector<Param*> params = model.params();
+  std::vector<EpochResult> history;
+  int64_t global_step = 0;
+
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    double t0 = now_seconds();
+    Rng shuffle_rng(options.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch));
+    shuffle_rng.shuffle(order);
+    Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs), steps, "batches");
+    double loss_sum = 0;
+    int64_t correct_sum = 0;
+    for (int64_t step = 0; step < steps; ++step, ++global_step) {
+      int64_t begin = step * options.batch, end = std::min(n, begin + options.batch);
+      make_batch(train_set, order, begin, end, model.input_shape(), x, y);
+      Rng dropout_rng(options.seed ^ (0xD1B54A32D192ED03ull * static_cast<uint64_t>(global_step + 1)));
+      Context ctx{true, &pool, &dropout_rng};
+      model.zero_grads();
+      const Tensor& logits = model.forward(x, ctx);
+      int correct = 0;
+      float loss = softmax_cross_entropy(logits, y.data(), &grad, &correct);
+      if (!std::isfinite(loss))
+        return Status::Error("training diverged: the loss is " + std::to_string(loss) + " at epoch " +
+                             std::to_string(epoch) + ", batch " + std::to_string(step + 1) +
+                             " (try a lower --lr)");
+      model.backward(grad, ctx);
+      optimizer->step(params);
+      loss_sum += loss * static_cast<double>(end - begin);
+      correct_sum += correct;
+      char status[64];
+      std::snprintf(status, sizeof status, "loss %.4f acc %.4f", loss_sum / static_cast<double>(end),
+                    static_cast<double>(correct_sum) / static_cast<double>(end));
+      progress.update(step + 1, status);
+    }
+    EpochResult r;
+    r.epoch = epoch;
+    r.train_loss = loss_sum / static_cast<double>(n);
+    r.train_accuracy = static_cast<double>(correct_sum) / static_cast<double>(n);
+    if (val_set && val_set->size() > 0) r.val_accuracy = evaluate(model, *val_set, pool);
+    r.seconds = now_seconds() - t0;
+    char status[96];
+    std::snprintf(status, sizeof status, "loss %.4f acc %.4f%s", r.train_loss, r.train_accuracy,
+                  r.val_accuracy >= 0 ? (" val_acc " + std::to_string(r.val_accuracy).substr(0, 6)).c_str() : "");
+    progress.finish(status);
+    history.push_back(r);
+    if (on_epoch) on_epoch(r);
+  }
+  return history;
+}
+
+double evaluate(Model& model, const data::Dataset& d, ThreadPool& pool, std::vector<uint8_t>* predictions,
+                int batch) {
+  const int64_t n = d.size();
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  Tensor x;
+  std::vector<uint8_t> y;
+  Context ctx{false, &pool, nullptr};
+  int64_t correct = 0;
+  if (predictions) predictions->resize(n);
+  const int classes = model.output_shape()[0];
+  for (int64_t begin = 0; begin < n; begin += batch) {
+    int64_t end = std::min(n, begin + batch);
+    make_batch(d, order, begin, end, model.input_shape(), x, y);
+    const Tensor& logits = model.forward(x, ctx);
+    for (int64_t i = 0; i < end - begin; ++i) {
+      const float* row = logits.ptr() + i * classes;
+      int best = static_cast<int>(std::max_element(row, row + classes) - row);
+      correct += best == y[i];
+      if (predictions) (*predictions)[begin + i] = static_cast<uint8_t>(best);
+    }
+  }
+  return n ? static_cast<double>(correct) / static_cast<double>(n) : 0.0;
+}
+
+}  // namespace octet::nn

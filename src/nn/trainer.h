@@ -1,0 +1,43 @@
+// Mini-batch training of a Model on a Dataset, and accuracy evaluation with the float engine.
+// Deterministic: the same seed and thread count give bit-identical weights.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "nn/model.h"
+
+namespace octet::nn {
+
+struct TrainOptions {
+  int epochs = 3;
+  int batch = 64;
+  float lr = 1e-3f;
+  std::string optimizer = "adam";
+  uint64_t seed = 42;
+};
+
+struct EpochResult {
+  int epoch = 0;              // 1-based
+  double train_loss = 0;      // mean over the epoch's batches
+  double train_accuracy = 0;  // on the batches as trained (dropout on), like Keras
+  double val_accuracy = -1;   // -1 when there is no validation set
+  double seconds = 0;
+};
+
+// Checks that the dataset fits the model (image shape, number of classes).
+Status check_compatible(const Model& model, const data::Dataset& d, const std::string& what);
+
+// Trains in place. `on_epoch` (optional) is called after each epoch.
+Result<std::vector<EpochResult>> train(Model& model, const data::Dataset& train_set,
+                                       const data::Dataset* val_set, const TrainOptions& options,
+                                       ThreadPool& pool,
+                                       const std::function<void(const EpochResult&)>& on_epoch = {});
+
+// Top-1 accuracy in inference mode; fills `predictions` (one label per image) when given.
+double evaluate(Model& model, const data::Dataset& d, ThreadPool& pool,
+                std::vector<uint8_t>* predictions = nullptr, int batch = 256);
+
+}  // namespace octet::nn
