@@ -58,7 +58,8 @@ void Progress::draw(bool final_line) {
   if (g_quiet) return;
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double frac = total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
-  std::string line = label_ + " ";
+  std::string line = label_;
+  line += " ";
   if (tty_) {
     const int width = 24;
     int filled = static_cast<int>(frac * width);
@@ -69,11 +70,11 @@ void Progress::draw(bool final_line) {
                 static_cast<long long>(total_), unit_.empty() ? "" : " ", unit_.c_str());
   line += buf;
   if (final_line) {
-    line += " in " + format_duration(elapsed);
+    line.append(" in ").append(format_duration(elapsed));
   } else if (frac > 0) {
-    line += " ETA " + format_duration(elapsed * (1.0 - frac) / frac);
+    line.append(" ETA ").append(format_duration(elapsed * (1.0 - frac) / frac));
   }
-  if (!status_.empty()) line += "  " + status_;
+  if (!status_.empty()) line.append("  ").append(status_);
   if (tty_) {
     std::fprintf(stderr, "\r\033[K%s%s", line.c_str(), final_line ? "\n" : "");
   } else {
