@@ -3,12 +3,11 @@
 #include <cmath>
 #include <cstring>
 
-#include "nn/layers/avg_pool2d.h"
 #include "nn/layers/batch_norm.h"
 #include "nn/layers/conv2d.h"
 #include "nn/layers/dense.h"
 #include "nn/layers/depthwise_conv2d.h"
-#include "nn/layers/max_pool2d.h"
+#include "nn/layers/pool2d.h"
 
 namespace octet::nn {
 
@@ -87,6 +86,14 @@ Result<Graph> export_graph(Model& model, const nlohmann::json& info) {
   g.inputs = {cur};
   Shape cur_shape = model.input_shape();
   const int n = model.num_layers();
+  // A ReLU/ReLU6 right after layer i becomes op's fused activation (an output clamp in int8).
+  auto fuse_activation = [&](int& i, Op& op) {
+    if (i + 1 >= n) return;
+    const std::string next = model.layer(i + 1).kind();
+    if (next != "relu" && next != "relu6") return;
+    op.options.activation = next == "relu" ? Activation::kRelu : Activation::kRelu6;
+    ++i;
+  };
 
   for (int i = 0; i < n; ++i) {
     Layer& layer = model.layer(i);
@@ -150,10 +157,7 @@ Result<Graph> export_graph(Model& model, const nlohmann::json& info) {
         for (int c = 0; c < channels; ++c) b[c] = b[c] * a.scale[c] + a.shift[c];
         ++i;
       }
-      if (i + 1 < n && (model.layer(i + 1).kind() == "relu" || model.layer(i + 1).kind() == "relu6")) {
-        op.options.activation = model.layer(i + 1).kind() == "relu" ? Activation::kRelu : Activation::kRelu6;
-        ++i;
-      }
+      fuse_activation(i, op);
       cur_shape = model.layer_output_shape(i);
       int32_t wt = add_const_f32(g, base + "/kernel", w_shape, w);
       int32_t bt = add_const_f32(g, base + "/bias", {channels}, b);
@@ -163,28 +167,15 @@ Result<Graph> export_graph(Model& model, const nlohmann::json& info) {
       g.ops.push_back(op);
       cur = out;
     } else if (kind == "max_pool2d" || kind == "avg_pool2d") {
+      auto& l = static_cast<Pool2D&>(layer);
       Op op;
-      if (kind == "max_pool2d") {
-        auto& l = static_cast<MaxPool2D&>(layer);
-        op.type = OpType::kMaxPool2D;
-        op.options.filter_h = l.pool_h();
-        op.options.filter_w = l.pool_w();
-        op.options.stride_h = l.stride_h();
-        op.options.stride_w = l.stride_w();
-        op.options.padding = l.padding();
-      } else {
-        auto& l = static_cast<AvgPool2D&>(layer);
-        op.type = OpType::kAveragePool2D;
-        op.options.filter_h = l.pool_h();
-        op.options.filter_w = l.pool_w();
-        op.options.stride_h = l.stride_h();
-        op.options.stride_w = l.stride_w();
-        op.options.padding = l.padding();
-      }
-      if (i + 1 < n && (model.layer(i + 1).kind() == "relu" || model.layer(i + 1).kind() == "relu6")) {
-        op.options.activation = model.layer(i + 1).kind() == "relu" ? Activation::kRelu : Activation::kRelu6;
-        ++i;
-      }
+      op.type = kind == "max_pool2d" ? OpType::kMaxPool2D : OpType::kAveragePool2D;
+      op.options.filter_h = l.pool_h();
+      op.options.filter_w = l.pool_w();
+      op.options.stride_h = l.stride_h();
+      op.options.stride_w = l.stride_w();
+      op.options.padding = l.padding();
+      fuse_activation(i, op);
       cur_shape = model.layer_output_shape(i);
       int32_t out = add_activation(g, base, cur_shape);
       op.inputs = {cur};

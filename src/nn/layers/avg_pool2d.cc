@@ -4,14 +4,6 @@
 
 namespace octet::nn {
 
-AvgPool2D::AvgPool2D(int pool_h, int pool_w, int stride_h, int stride_w, runtime::Padding padding)
-    : pool_h_(pool_h), pool_w_(pool_w), stride_h_(stride_h), stride_w_(stride_w), padding_(padding) {}
-
-Result<Shape> AvgPool2D::build(const Shape& input_shape, Rng&) {
-  OCTET_ASSIGN_OR_RETURN(geom_, pool_geometry("avg_pool2d", input_shape, pool_h_, pool_w_, stride_h_, stride_w_, padding_));
-  return Shape{geom_.out_h, geom_.out_w, geom_.channels};
-}
-
 void AvgPool2D::forward(const Tensor& in, Tensor& out, Context& ctx) {
   const PoolGeometry& g = geom_;
   OCTET_CHECK(in.shape.size() == 4 && in.dim(1) == g.in_h && in.dim(2) == g.in_w && in.dim(3) == g.channels);

@@ -4,14 +4,6 @@
 
 namespace octet::nn {
 
-MaxPool2D::MaxPool2D(int pool_h, int pool_w, int stride_h, int stride_w, runtime::Padding padding)
-    : pool_h_(pool_h), pool_w_(pool_w), stride_h_(stride_h), stride_w_(stride_w), padding_(padding) {}
-
-Result<Shape> MaxPool2D::build(const Shape& input_shape, Rng&) {
-  OCTET_ASSIGN_OR_RETURN(geom_, pool_geometry("max_pool2d", input_shape, pool_h_, pool_w_, stride_h_, stride_w_, padding_));
-  return Shape{geom_.out_h, geom_.out_w, geom_.channels};
-}
-
 namespace {
 
 // One image; all sizes by value so the stores through y/arg cannot alias them (keeps the
