@@ -202,19 +202,24 @@ Status Interpreter::prepare_op(int op_index) {
   const std::string label = op_label(op, op_index);
   if (op.inputs.empty() || op.inputs[0] < 0) return Status::Error(label + ": input 0 is missing");
   const DataType type = tensors_[op.inputs[0]].type;
-  const OpRegistration* reg = find_op_registration(op.type, type, options_.kernels);
+  const bool weighted = op_has_weights(op.type) && op.inputs.size() > 1 && op.inputs[1] >= 0;
+  const DataType weights = weighted ? tensors_[op.inputs[1]].type : DataType::kFloat32;
+  const OpRegistration* reg = find_op_registration(op.type, type, options_.kernels, weights);
   if (!reg) {
     std::string supported;
     for (const OpRegistration& r : op_registrations()) {
       if (r.op != op.type) continue;
       std::string name = data_type_name(r.input_type);
+      if (op_has_weights(op.type)) name += std::string(" with ") + data_type_name(r.weights_type) + " weights";
       if (supported.find(name) != std::string::npos) continue;
       supported += (supported.empty() ? "" : ", ") + name;
     }
-    return Status::Error(label + ": unsupported input type " + data_type_name(type) +
+    std::string got = data_type_name(type);
+    if (weighted) got += std::string(" with ") + data_type_name(weights) + " weights";
+    return Status::Error(label + ": unsupported input type " + got +
                          " (supported: " + (supported.empty() ? "none" : supported) + ")");
   }
-  PrepareContext ctx(this, op_index, op, batch_, options_.num_threads);
+  PrepareContext ctx(this, op_index, op, batch_, options_.num_threads, options_.fc_requant);
   ctx.set_eval(reg->eval);
   Status status = reg->prepare(ctx);
   if (!status.ok()) return status;
@@ -226,6 +231,7 @@ Status Interpreter::prepare_op(int op_index) {
   }
   prepared.registration = reg;
   prepared.eval = ctx.eval();
+  prepared.kernel_name = ctx.kernel_name();
   prepared.data = ctx.take_data();
   return Status::Ok();
 }
@@ -349,7 +355,8 @@ const void* Interpreter::tensor_data(int tensor_index) const {
 const char* Interpreter::op_kernel_name(int op_index) const {
   const PreparedOp& p = ops_[op_index];
   if (!p.registration) return "none";
-  return p.eval ? p.registration->name : "folded";
+  if (!p.eval) return "folded";
+  return p.kernel_name ? p.kernel_name : p.registration->name;
 }
 
 }  // namespace octet::runtime

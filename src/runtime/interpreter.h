@@ -25,6 +25,9 @@ struct InterpreterOptions {
   // Give every tensor its own storage, so tensor_data() reads any intermediate after invoke()
   // (per-layer error analysis). Otherwise tensors share arena space once they are dead.
   bool preserve_all_tensors = false;
+  // Requantization of int8 FULLY_CONNECTED: kInteger (MBQM; TFLM and TF <= 2.19 reference, the
+  // default) or kFloatDouble (double-precision multiply + RHAZ; TF >= 2.20 BUILTIN_REF).
+  FcRequant fc_requant = FcRequant::kInteger;
 };
 
 class Interpreter : private PrepareHooks {
@@ -87,6 +90,7 @@ class Interpreter : private PrepareHooks {
   struct PreparedOp {
     const OpRegistration* registration = nullptr;
     EvalFn eval = nullptr;
+    const char* kernel_name = nullptr;  // prepare's override of registration->name, if any
     std::unique_ptr<OpData> data;
     size_t scratch_begin = 0;  // first entry of scratch_ptrs_ owned by this op
   };

@@ -277,17 +277,23 @@ TEST(Interpreter, InvalidGraphsNameTheOp) {
     b.output(b.op(OpType::kFullyConnected, {in, b.f32({4, 3}, std::vector<float>(12))}));
     expect_error(b.g, "op 0 (FULLY_CONNECTED)", "[batches, 3]");
   }
-  {  // unsupported type combination: int8 conv (not yet), float input with int8 weights
+  {  // int8 conv without quantization parameters; hybrid FC whose int8 weights have no scale;
+     // int8 input with float weights (no such kernel)
     GraphBuilder b;
     int32_t in = b.input({1, 4, 4, 1}, DataType::kInt8);
     b.output(b.op(OpType::kConv2D, {in, b.constant<int8_t>({1, 1, 1, 1}, {1}, DataType::kInt8)},
                   {}, DataType::kInt8));
-    expect_error(b.g, "op 0 (CONV_2D)", "unsupported input type int8");
+    expect_error(b.g, "op 0 (CONV_2D)", "needs per-tensor quantization");
     GraphBuilder b2;
     int32_t in2 = b2.input({1, 4});
     b2.output(b2.op(OpType::kFullyConnected,
                     {in2, b2.constant<int8_t>({2, 4}, std::vector<int8_t>(8), DataType::kInt8)}));
-    expect_error(b2.g, "op 0 (FULLY_CONNECTED)", "filter must be float32, is int8");
+    expect_error(b2.g, "op 0 (FULLY_CONNECTED)", "has no quantization scale");
+    GraphBuilder b3;
+    int32_t in3 = b3.input({1, 4}, DataType::kInt8);
+    b3.output(b3.op(OpType::kFullyConnected, {in3, b3.f32({2, 4}, std::vector<float>(8))}, {},
+                    DataType::kInt8));
+    expect_error(b3.g, "op 0 (FULLY_CONNECTED)", "unsupported input type int8 with float32 weights");
   }
   {  // constant data shorter than its shape
     GraphBuilder b;

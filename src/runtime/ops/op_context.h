@@ -57,16 +57,28 @@ class PrepareHooks {
   virtual int request_scratch(int op_index, size_t bytes) = 0;
 };
 
+// How the int8 FULLY_CONNECTED requantizes its accumulators (quantization.md §3.6.3):
+// kInteger = MultiplyByQuantizedMultiplier (TFLM, TF <= 2.19 BUILTIN_REF, optimized kernels);
+// kFloatDouble = (int32) round((double)acc * M) with M in double (TF >= 2.20 BUILTIN_REF).
+enum class FcRequant : uint8_t { kInteger, kFloatDouble };
+
 class PrepareContext {
  public:
-  PrepareContext(PrepareHooks* hooks, int op_index, const Op& op, int batch, int num_threads)
-      : hooks_(hooks), op_index_(op_index), op_(op), batch_(batch), num_threads_(num_threads) {}
+  PrepareContext(PrepareHooks* hooks, int op_index, const Op& op, int batch, int num_threads,
+                 FcRequant fc_requant = FcRequant::kInteger)
+      : hooks_(hooks),
+        op_index_(op_index),
+        op_(op),
+        batch_(batch),
+        num_threads_(num_threads),
+        fc_requant_(fc_requant) {}
 
   int op_index() const { return op_index_; }
   const Op& op() const { return op_; }
   const OpOptions& options() const { return op_.options; }
   int batch() const { return batch_; }
   int num_threads() const { return num_threads_; }
+  FcRequant fc_requant() const { return fc_requant_; }
 
   int num_inputs() const { return static_cast<int>(op_.inputs.size()); }
   int num_outputs() const { return static_cast<int>(op_.outputs.size()); }
@@ -101,8 +113,12 @@ class PrepareContext {
 
   void set_data(std::unique_ptr<OpData> data) { data_ = std::move(data); }
   void set_eval(EvalFn eval) { eval_ = eval; }
+  // Overrides the registration's kernel name (a static string) when prepare picks a variant,
+  // e.g. "qs8_fully_connected_fp64req_ref".
+  void set_kernel_name(const char* name) { kernel_name_ = name; }
   std::unique_ptr<OpData> take_data() { return std::move(data_); }
   EvalFn eval() const { return eval_; }
+  const char* kernel_name() const { return kernel_name_; }
 
  private:
   PrepareHooks* hooks_;
@@ -110,8 +126,10 @@ class PrepareContext {
   const Op& op_;
   int batch_;
   int num_threads_;
+  FcRequant fc_requant_;
   std::unique_ptr<OpData> data_;
   EvalFn eval_ = nullptr;
+  const char* kernel_name_ = nullptr;
 };
 
 class EvalContext {

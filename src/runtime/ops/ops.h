@@ -44,4 +44,41 @@ void eval_dequantize_qs8(const EvalContext& ctx);
 Status prepare_quantize_f32(PrepareContext& ctx);
 void eval_quantize_f32(const EvalContext& ctx);
 
+// INT8 ops (TFLite int8 reference semantics, quantization.md §4).
+Status prepare_conv2d_qs8(PrepareContext& ctx);
+void eval_conv2d_qs8(const EvalContext& ctx);
+Status prepare_depthwise_conv2d_qs8(PrepareContext& ctx);
+void eval_depthwise_conv2d_qs8(const EvalContext& ctx);
+Status prepare_fully_connected_qs8(PrepareContext& ctx);
+void eval_fully_connected_qs8(const EvalContext& ctx);
+
+Status prepare_max_pool2d_qs8(PrepareContext& ctx);
+void eval_max_pool2d_qs8(const EvalContext& ctx);
+Status prepare_average_pool2d_qs8(PrepareContext& ctx);
+void eval_average_pool2d_qs8(const EvalContext& ctx);
+Status prepare_mean_qs8(PrepareContext& ctx);
+void eval_mean_qs8(const EvalContext& ctx);
+Status prepare_softmax_qs8(PrepareContext& ctx);
+void eval_softmax_qs8(const EvalContext& ctx);
+
+Status prepare_add_qs8(PrepareContext& ctx);
+void eval_add_qs8(const EvalContext& ctx);
+Status prepare_relu_qs8(PrepareContext& ctx);
+Status prepare_relu6_qs8(PrepareContext& ctx);
+void eval_clamp_qs8(const EvalContext& ctx);
+
+// QUANTIZE between int8 / uint8 (input type int8 or uint8), DEQUANTIZE uint8 -> float32.
+Status prepare_requantize(PrepareContext& ctx);
+void eval_requantize(const EvalContext& ctx);
+Status prepare_dequantize_qu8(PrepareContext& ctx);
+void eval_dequantize_qu8(const EvalContext& ctx);
+
+// Dynamic-range ("hybrid") ops: float32 input and output, int8 weights, float32 bias (§5).
+Status prepare_conv2d_hybrid(PrepareContext& ctx);
+void eval_conv2d_hybrid(const EvalContext& ctx);
+Status prepare_depthwise_conv2d_hybrid(PrepareContext& ctx);
+void eval_depthwise_conv2d_hybrid(const EvalContext& ctx);
+Status prepare_fully_connected_hybrid(PrepareContext& ctx);
+void eval_fully_connected_hybrid(const EvalContext& ctx);
+
 }  // namespace octet::runtime::ops

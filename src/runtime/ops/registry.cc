@@ -33,16 +33,55 @@ const OpRegistration kRegistrations[] = {
      ops::eval_dequantize_qs8},
     {OT::kQuantize, DT::kFloat32, kRef, "qs8_quantize_f32_ref", ops::prepare_quantize_f32,
      ops::eval_quantize_f32},
+
+    // INT8 (int8 activations, int8 weights, int32 bias; TFLite int8 reference semantics).
+    {OT::kConv2D, DT::kInt8, kRef, "qs8_conv2d_ref", ops::prepare_conv2d_qs8, ops::eval_conv2d_qs8,
+     DT::kInt8},
+    {OT::kDepthwiseConv2D, DT::kInt8, kRef, "qs8_depthwise_conv2d_ref",
+     ops::prepare_depthwise_conv2d_qs8, ops::eval_depthwise_conv2d_qs8, DT::kInt8},
+    {OT::kFullyConnected, DT::kInt8, kRef, "qs8_fully_connected_ref",
+     ops::prepare_fully_connected_qs8, ops::eval_fully_connected_qs8, DT::kInt8},
+    {OT::kMaxPool2D, DT::kInt8, kRef, "qs8_max_pool2d_ref", ops::prepare_max_pool2d_qs8,
+     ops::eval_max_pool2d_qs8},
+    {OT::kAveragePool2D, DT::kInt8, kRef, "qs8_average_pool2d_ref",
+     ops::prepare_average_pool2d_qs8, ops::eval_average_pool2d_qs8},
+    {OT::kMean, DT::kInt8, kRef, "qs8_mean_ref", ops::prepare_mean_qs8, ops::eval_mean_qs8},
+    {OT::kSoftmax, DT::kInt8, kRef, "qs8_softmax_ref", ops::prepare_softmax_qs8,
+     ops::eval_softmax_qs8},
+    {OT::kAdd, DT::kInt8, kRef, "qs8_add_ref", ops::prepare_add_qs8, ops::eval_add_qs8},
+    {OT::kRelu, DT::kInt8, kRef, "qs8_relu_ref", ops::prepare_relu_qs8, ops::eval_clamp_qs8},
+    {OT::kRelu6, DT::kInt8, kRef, "qs8_relu6_ref", ops::prepare_relu6_qs8, ops::eval_clamp_qs8},
+    {OT::kQuantize, DT::kInt8, kRef, "qs8_requantize_ref", ops::prepare_requantize,
+     ops::eval_requantize},
+    {OT::kQuantize, DT::kUInt8, kRef, "qu8_requantize_ref", ops::prepare_requantize,
+     ops::eval_requantize},
+    {OT::kDequantize, DT::kUInt8, kRef, "f32_dequantize_qu8_ref", ops::prepare_dequantize_qu8,
+     ops::eval_dequantize_qu8},
+
+    // Dynamic range: float32 activations, int8 weights quantized offline, inputs at run time.
+    {OT::kConv2D, DT::kFloat32, kRef, "hybrid_conv2d_ref", ops::prepare_conv2d_hybrid,
+     ops::eval_conv2d_hybrid, DT::kInt8},
+    {OT::kDepthwiseConv2D, DT::kFloat32, kRef, "hybrid_depthwise_conv2d_ref",
+     ops::prepare_depthwise_conv2d_hybrid, ops::eval_depthwise_conv2d_hybrid, DT::kInt8},
+    {OT::kFullyConnected, DT::kFloat32, kRef, "hybrid_fully_connected_ref",
+     ops::prepare_fully_connected_hybrid, ops::eval_fully_connected_hybrid, DT::kInt8},
 };
 
 }  // namespace
 
+bool op_has_weights(OpType op) {
+  return op == OpType::kConv2D || op == OpType::kDepthwiseConv2D || op == OpType::kFullyConnected;
+}
+
 std::span<const OpRegistration> op_registrations() { return kRegistrations; }
 
-const OpRegistration* find_op_registration(OpType op, DataType input_type, KernelChoice choice) {
+const OpRegistration* find_op_registration(OpType op, DataType input_type, KernelChoice choice,
+                                           DataType weights_type) {
   const OpRegistration* reference = nullptr;
+  const bool weighted = op_has_weights(op);
   for (const OpRegistration& r : kRegistrations) {
     if (r.op != op || r.input_type != input_type) continue;
+    if (weighted && r.weights_type != weights_type) continue;
     if (r.impl == KernelImpl::kReference && !reference) reference = &r;
     if (r.impl == KernelImpl::kOptimized && choice == KernelChoice::kAuto) return &r;
   }

@@ -26,12 +26,19 @@ struct OpRegistration {
   const char* name;     // e.g. "f32_conv2d_ref"
   PrepareFn prepare;
   EvalFn eval;
+  // Type of the weights (input 1) for ops that have them (op_has_weights): float32 input with int8
+  // weights selects the dynamic-range ("hybrid") kernels. Ignored for other ops.
+  DataType weights_type = DataType::kFloat32;
 };
+
+// CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: registrations are also keyed by weights type.
+bool op_has_weights(OpType op);
 
 std::span<const OpRegistration> op_registrations();
 
 // kReference: the reference entry. kAuto: an optimized entry when one exists, else the reference.
-// Null when the combination is not supported.
-const OpRegistration* find_op_registration(OpType op, DataType input_type, KernelChoice choice);
+// Null when the combination is not supported. weights_type matters only when op_has_weights(op).
+const OpRegistration* find_op_registration(OpType op, DataType input_type, KernelChoice choice,
+                                           DataType weights_type = DataType::kFloat32);
 
 }  // namespace octet::runtime

@@ -1,0 +1,123 @@
+// CONV_2D and DEPTHWISE_CONV_2D, dynamic range (quantization.md §5): float32 input [N,H,W,Cin] and
+// output, constant int8 filter (OHWI / 1HWC) quantized per channel or per tensor with zero points 0,
+// optional float32 bias. Each image is quantized at run time into planned scratch; images are split
+// over the pool's threads (each image owns its slice of the scratch).
+#include "runtime/kernels/reference/hybrid_conv2d_ref.h"
+#include "runtime/ops/common.h"
+#include "runtime/ops/ops.h"
+#include "runtime/ops/qs8_common.h"
+
+namespace octet::runtime::ops {
+namespace {
+
+struct HybridConvData : OpData {
+  kernels::HybridConvParams params;
+  std::vector<float> filter_scales;
+  int batch = 0;
+  long in_image = 0;
+  bool has_bias = false;
+  int quantized_scratch = -1, scales_scratch = -1, zero_points_scratch = -1;
+};
+
+Status prepare_common(PrepareContext& ctx, int kh, int kw, int cout, int filter_axis,
+                      HybridConvData* d) {
+  const RuntimeTensor& in = ctx.input(0);
+  OCTET_RETURN_IF_ERROR(ctx.check_static(1, "filter"));
+  bool per_channel = false;
+  OCTET_RETURN_IF_ERROR(
+      get_filter_scales(ctx, ctx.input(1), cout, filter_axis, &d->filter_scales, &per_channel));
+  OCTET_RETURN_IF_ERROR(check_bias(ctx, 2, DataType::kFloat32, cout, &d->has_bias));
+  kernels::HybridConvParams& p = d->params;
+  OCTET_RETURN_IF_ERROR(get_f32_clamp(ctx, &p.clamp));
+  OCTET_RETURN_IF_ERROR(conv_geometry(ctx, in, kh, kw, cout, &p.geometry));
+  OCTET_RETURN_IF_ERROR(
+      ctx.set_output_shape(0, {in.dim(0), p.geometry.out_h, p.geometry.out_w, cout}));
+  // TFLite's test for the per-channel conv variant: more than one scale and not all equal.
+  for (float s : d->filter_scales) p.per_channel = p.per_channel || s != d->filter_scales[0];
+  p.filter_scales = d->filter_scales.data();
+  d->batch = in.dim(0);
+  d->in_image = static_cast<long>(in.dim(1)) * in.dim(2) * in.dim(3);
+  d->quantized_scratch = ctx.request_scratch(static_cast<size_t>(d->batch) * d->in_image);
+  d->scales_scratch = ctx.request_scratch(sizeof(float) * d->batch);
+  d->zero_points_scratch = ctx.request_scratch(sizeof(int32_t) * d->batch);
+  return Status::Ok();
+}
+
+template <void (*kKernel)(const kernels::HybridConvParams&, const float*, const int8_t*,
+                          const float*, float*, int8_t*, int, float*, int32_t*)>
+void eval_images(const EvalContext& ctx) {
+  struct Args {
+    const HybridConvData* d;
+    const float* in;
+    const int8_t* filter;
+    const float* bias;
+    float* out;
+    int8_t* quantized;
+    float* scales;
+    int32_t* zero_points;
+  } a;
+  a.d = &ctx.data<HybridConvData>();
+  a.in = ctx.input<float>(0);
+  a.filter = ctx.input<int8_t>(1);
+  a.bias = a.d->has_bias ? ctx.input<float>(2) : nullptr;
+  a.out = ctx.output<float>(0);
+  a.quantized = static_cast<int8_t*>(ctx.scratch(a.d->quantized_scratch));
+  a.scales = static_cast<float*>(ctx.scratch(a.d->scales_scratch));
+  a.zero_points = static_cast<int32_t*>(ctx.scratch(a.d->zero_points_scratch));
+  const Args* args = &a;
+  ctx.pool().parallel_for(a.d->batch, [args](int, int begin, int end) {
+    const HybridConvData& d = *args->d;
+    for (int b = begin; b < end; ++b) {
+      kKernel(d.params, args->in, args->filter, args->bias, args->out,
+              args->quantized + b * d.in_image, b, &args->scales[b], &args->zero_points[b]);
+    }
+  });
+}
+
+}  // namespace
+
+Status prepare_conv2d_hybrid(PrepareContext& ctx) {
+  OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 3, 1));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kFloat32, 4));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(1, "filter", DataType::kInt8, 4));
+  OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kFloat32));
+  const RuntimeTensor& in = ctx.input(0);
+  const RuntimeTensor& filter = ctx.input(1);
+  const int cout = filter.dim(0), kh = filter.dim(1), kw = filter.dim(2), cin = in.dim(3);
+  if (filter.dim(3) != cin) {
+    return ctx.error("filter shape " + shape_to_string(filter.shape) + " does not match the " +
+                     std::to_string(cin) + " input channels (grouped convolution is unsupported)");
+  }
+  if (cout < 1 || kh < 1 || kw < 1) return ctx.error("empty filter " + shape_to_string(filter.shape));
+  auto d = std::make_unique<HybridConvData>();
+  OCTET_RETURN_IF_ERROR(prepare_common(ctx, kh, kw, cout, 0, d.get()));
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_conv2d_hybrid(const EvalContext& ctx) { eval_images<kernels::hybrid_conv2d_ref>(ctx); }
+
+Status prepare_depthwise_conv2d_hybrid(PrepareContext& ctx) {
+  OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 3, 1));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kFloat32, 4));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(1, "filter", DataType::kInt8, 4));
+  OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kFloat32));
+  const RuntimeTensor& in = ctx.input(0);
+  const RuntimeTensor& filter = ctx.input(1);
+  const int cin = in.dim(3), kh = filter.dim(1), kw = filter.dim(2), cout = filter.dim(3);
+  if (filter.dim(0) != 1 || kh < 1 || kw < 1 || cout < 1 || cin < 1 || cout % cin != 0) {
+    return ctx.error("filter shape " + shape_to_string(filter.shape) +
+                     " must be [1, KH, KW, Cin*M] with Cin = " + std::to_string(cin));
+  }
+  auto d = std::make_unique<HybridConvData>();
+  OCTET_RETURN_IF_ERROR(prepare_common(ctx, kh, kw, cout, 3, d.get()));
+  d->params.depth_multiplier = cout / cin;
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_depthwise_conv2d_hybrid(const EvalContext& ctx) {
+  eval_images<kernels::hybrid_depthwise_conv2d_ref>(ctx);
+}
+
+}  // namespace octet::runtime::ops

@@ -1,0 +1,190 @@
+// FULLY_CONNECTED, int8 (quantization.md §4.3) and dynamic range (§5): input of any rank viewed as
+// [batches, depth], filter [units, depth] int8 quantized per unit (axis 0) or per tensor with zero
+// points 0, optional bias [units] (int32 for int8, float32 for hybrid). The int8 requantization
+// follows InterpreterOptions::fc_requant. Rows are split over the pool's threads.
+#include "runtime/kernels/reference/hybrid_fully_connected_ref.h"
+#include "runtime/kernels/reference/hybrid_quantize_ref.h"
+#include "runtime/kernels/reference/qs8_fully_connected_ref.h"
+#include "runtime/ops/common.h"
+#include "runtime/ops/ops.h"
+#include "runtime/ops/qs8_common.h"
+
+namespace octet::runtime::ops {
+namespace {
+
+struct Qs8FullyConnectedData : OpData {
+  kernels::Qs8FullyConnectedParams params;
+  std::vector<kernels::QuantizedMultiplier> multipliers;
+  std::vector<double> real_multipliers;
+  int rows = 0;
+  bool has_bias = false;
+  bool float_requant = false;
+};
+
+struct HybridFullyConnectedData : OpData {
+  kernels::HybridFullyConnectedParams params;
+  std::vector<float> filter_scales;
+  std::vector<int32_t> row_sums;
+  int rows = 0;
+  long input_elements = 0;
+  bool has_bias = false;
+  int quantized_scratch = -1, scales_scratch = -1, zero_points_scratch = -1;
+};
+
+// Shapes shared by both variants: checks the [batches, depth] view and sets the output shape.
+Status prepare_shapes(PrepareContext& ctx, DataType type, int* rows, int* units, int* depth) {
+  OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 3, 1));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", type));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(1, "filter", DataType::kInt8, 2));
+  OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, type));
+  const RuntimeTensor& in = ctx.input(0);
+  const RuntimeTensor& filter = ctx.input(1);
+  *units = filter.dim(0);
+  *depth = filter.dim(1);
+  if (*units < 1 || *depth < 1 || in.rank() < 1 || in.num_elements() % *depth != 0) {
+    return ctx.error("input shape " + shape_to_string(in.shape) + " cannot be viewed as [batches, " +
+                     std::to_string(*depth) + "] for filter " + shape_to_string(filter.shape));
+  }
+  *rows = static_cast<int>(in.num_elements() / *depth);
+  std::vector<int32_t> out_shape;
+  if (ctx.options().keep_num_dims) {
+    if (in.shape.back() != *depth) {
+      return ctx.error("keep_num_dims needs the input's last dimension (" +
+                       std::to_string(in.shape.back()) + ") to equal the depth " +
+                       std::to_string(*depth));
+    }
+    out_shape = in.shape;
+    out_shape.back() = *units;
+  } else {
+    out_shape = {*rows, *units};
+  }
+  return ctx.set_output_shape(0, std::move(out_shape));
+}
+
+}  // namespace
+
+Status prepare_fully_connected_qs8(PrepareContext& ctx) {
+  int rows = 0, units = 0, depth = 0;
+  OCTET_RETURN_IF_ERROR(prepare_shapes(ctx, DataType::kInt8, &rows, &units, &depth));
+  auto d = std::make_unique<Qs8FullyConnectedData>();
+  TensorQuant in, out;
+  OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.input(0), "input", &in));
+  OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.output(0), "output", &out));
+  std::vector<float> filter_scales;
+  bool per_channel = false;
+  OCTET_RETURN_IF_ERROR(get_filter_scales(ctx, ctx.input(1), units, 0, &filter_scales, &per_channel));
+  OCTET_RETURN_IF_ERROR(check_bias(ctx, 2, DataType::kInt32, units, &d->has_bias));
+  kernels::QuantizedActivationRange range;
+  OCTET_RETURN_IF_ERROR(get_qs8_activation_range(ctx, out, &range));
+  d->multipliers = conv_multipliers(in.scale, filter_scales, out.scale);
+  for (float s : filter_scales) {
+    d->real_multipliers.push_back(static_cast<double>(in.scale) * static_cast<double>(s) /
+                                  static_cast<double>(out.scale));
+  }
+  kernels::Qs8FullyConnectedParams& p = d->params;
+  p.depth = depth;
+  p.units = units;
+  p.output.input_offset = -in.zero_point;
+  p.output.output_offset = out.zero_point;
+  p.output.act_min = range.min;
+  p.output.act_max = range.max;
+  p.output.multipliers = d->multipliers.data();
+  p.real_multipliers = d->real_multipliers.data();
+  d->rows = rows;
+  d->float_requant = ctx.fc_requant() == FcRequant::kFloatDouble;
+  if (d->float_requant) ctx.set_kernel_name("qs8_fully_connected_fp64req_ref");
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_fully_connected_qs8(const EvalContext& ctx) {
+  struct Args {
+    const Qs8FullyConnectedData* d;
+    const int8_t *in, *filter;
+    const int32_t* bias;
+    int8_t* out;
+  } a;
+  a.d = &ctx.data<Qs8FullyConnectedData>();
+  a.in = ctx.input<int8_t>(0);
+  a.filter = ctx.input<int8_t>(1);
+  a.bias = a.d->has_bias ? ctx.input<int32_t>(2) : nullptr;
+  a.out = ctx.output<int8_t>(0);
+  const Args* args = &a;
+  ctx.pool().parallel_for(a.d->rows, [args](int, int begin, int end) {
+    const Qs8FullyConnectedData& d = *args->d;
+    if (d.float_requant) {
+      kernels::qs8_fully_connected_fp64req_ref(d.params, args->in, args->filter, args->bias,
+                                               args->out, begin, end);
+    } else {
+      kernels::qs8_fully_connected_ref(d.params, args->in, args->filter, args->bias, args->out,
+                                       begin, end);
+    }
+  });
+}
+
+Status prepare_fully_connected_hybrid(PrepareContext& ctx) {
+  int rows = 0, units = 0, depth = 0;
+  OCTET_RETURN_IF_ERROR(prepare_shapes(ctx, DataType::kFloat32, &rows, &units, &depth));
+  OCTET_RETURN_IF_ERROR(ctx.check_static(1, "filter"));
+  auto d = std::make_unique<HybridFullyConnectedData>();
+  bool per_channel = false;
+  OCTET_RETURN_IF_ERROR(
+      get_filter_scales(ctx, ctx.input(1), units, 0, &d->filter_scales, &per_channel));
+  OCTET_RETURN_IF_ERROR(check_bias(ctx, 2, DataType::kFloat32, units, &d->has_bias));
+  kernels::HybridFullyConnectedParams& p = d->params;
+  OCTET_RETURN_IF_ERROR(get_f32_clamp(ctx, &p.clamp));
+  const int8_t* w = ctx.input(1).as<int8_t>();
+  d->row_sums.assign(units, 0);
+  for (int u = 0; u < units; ++u) {
+    for (int k = 0; k < depth; ++k) d->row_sums[u] += w[static_cast<long>(u) * depth + k];
+  }
+  p.depth = depth;
+  p.units = units;
+  p.asymmetric = ctx.options().asymmetric_quantize_inputs;
+  p.filter_scales = d->filter_scales.data();
+  p.row_sums = d->row_sums.data();
+  d->rows = rows;
+  d->input_elements = static_cast<long>(rows) * depth;
+  d->quantized_scratch = ctx.request_scratch(static_cast<size_t>(d->input_elements));
+  d->scales_scratch = ctx.request_scratch(sizeof(float) * rows);
+  d->zero_points_scratch = ctx.request_scratch(sizeof(int32_t) * rows);
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_fully_connected_hybrid(const EvalContext& ctx) {
+  struct Args {
+    const HybridFullyConnectedData* d;
+    const float* in;
+    const int8_t* filter;
+    const float* bias;
+    float* out;
+    int8_t* quantized;
+    float* scales;
+    int32_t* zero_points;
+    bool zero_input;
+  } a;
+  a.d = &ctx.data<HybridFullyConnectedData>();
+  a.in = ctx.input<float>(0);
+  a.filter = ctx.input<int8_t>(1);
+  a.bias = a.d->has_bias ? ctx.input<float>(2) : nullptr;
+  a.out = ctx.output<float>(0);
+  a.quantized = static_cast<int8_t*>(ctx.scratch(a.d->quantized_scratch));
+  a.scales = static_cast<float*>(ctx.scratch(a.d->scales_scratch));
+  a.zero_points = static_cast<int32_t*>(ctx.scratch(a.d->zero_points_scratch));
+  // TFLite checks the whole input (all rows) before doing any work.
+  a.zero_input = kernels::hybrid_is_zero_vector(a.in, a.d->input_elements);
+  const Args* args = &a;
+  ctx.pool().parallel_for(a.d->rows, [args](int, int begin, int end) {
+    const HybridFullyConnectedData& d = *args->d;
+    if (args->zero_input) {
+      kernels::hybrid_fully_connected_zero_input_ref(d.params, args->bias, args->out, begin, end);
+    } else {
+      kernels::hybrid_fully_connected_ref(d.params, args->in, args->filter, args->bias, args->out,
+                                          args->quantized, args->scales, args->zero_points, begin,
+                                          end);
+    }
+  });
+}
+
+}  // namespace octet::runtime::ops

@@ -1,0 +1,210 @@
+// MAX_POOL_2D, AVERAGE_POOL_2D, MEAN and SOFTMAX, int8 (quantization.md §4.4-4.6, §4.10).
+// Pools require equal input/output scale and zero point (TFLite assumes it); SOFTMAX requires the
+// output S = 1/256 (within 0.001/256) and Z = -128, as TFLite's Prepare checks.
+#include <cmath>
+
+#include "runtime/kernels/reference/qs8_mean_ref.h"
+#include "runtime/kernels/reference/qs8_pool2d_ref.h"
+#include "runtime/kernels/reference/qs8_softmax_ref.h"
+#include "runtime/ops/common.h"
+#include "runtime/ops/ops.h"
+#include "runtime/ops/qs8_common.h"
+
+namespace octet::runtime::ops {
+namespace {
+
+struct Qs8PoolData : OpData {
+  kernels::Qs8Pool2DParams params;
+  int rows = 0;
+};
+
+struct Qs8MeanData : OpData {
+  kernels::Qs8MeanParams params;
+  int scratch = -1;
+};
+
+struct Qs8SoftmaxData : OpData {
+  kernels::Qs8SoftmaxParams params;
+  long rows = 0;
+  int depth = 0;
+};
+
+Status prepare_pool2d_qs8(PrepareContext& ctx) {
+  OCTET_RETURN_IF_ERROR(ctx.check_arity(1, 1, 1));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kInt8, 4));
+  OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kInt8));
+  OCTET_RETURN_IF_ERROR(check_padding(ctx));
+  OCTET_RETURN_IF_ERROR(check_strides(ctx, false));
+  TensorQuant in, out;
+  OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.input(0), "input", &in));
+  OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.output(0), "output", &out));
+  if (in.scale != out.scale || in.zero_point != out.zero_point) {
+    return ctx.error("input and output quantization differ (scale " + std::to_string(in.scale) +
+                     " / " + std::to_string(out.scale) + ", zero point " +
+                     std::to_string(in.zero_point) + " / " + std::to_string(out.zero_point) +
+                     "); int8 pooling does not requantize");
+  }
+  const OpOptions& o = ctx.options();
+  if (o.filter_h < 1 || o.filter_w < 1) {
+    return ctx.error("filter size must be >= 1, is " + std::to_string(o.filter_h) + "x" +
+                     std::to_string(o.filter_w));
+  }
+  const RuntimeTensor& x = ctx.input(0);
+  auto d = std::make_unique<Qs8PoolData>();
+  kernels::Qs8Pool2DParams& p = d->params;
+  kernels::QuantizedActivationRange range;
+  OCTET_RETURN_IF_ERROR(get_qs8_activation_range(ctx, out, &range));
+  kernels::Window1D wy, wx;
+  OCTET_RETURN_IF_ERROR(window(ctx, "height", x.dim(1), o.filter_h, o.stride_h, 1, &wy));
+  OCTET_RETURN_IF_ERROR(window(ctx, "width", x.dim(2), o.filter_w, o.stride_w, 1, &wx));
+  auto all_windows_hit = [](const kernels::Window1D& w, int in_size, int filter, int stride) {
+    for (int i = 0; i < w.out; ++i) {
+      int start = i * stride - w.pad_before;
+      if (start + filter <= 0 || start >= in_size) return false;
+    }
+    return true;
+  };
+  if (!all_windows_hit(wy, x.dim(1), o.filter_h, o.stride_h) ||
+      !all_windows_hit(wx, x.dim(2), o.filter_w, o.stride_w)) {
+    return ctx.error("a pooling window lies entirely in the padding");
+  }
+  OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, {x.dim(0), wy.out, wx.out, x.dim(3)}));
+  p.in_h = x.dim(1);
+  p.in_w = x.dim(2);
+  p.channels = x.dim(3);
+  p.filter_h = o.filter_h;
+  p.filter_w = o.filter_w;
+  p.stride_h = o.stride_h;
+  p.stride_w = o.stride_w;
+  p.pad_top = wy.pad_before;
+  p.pad_left = wx.pad_before;
+  p.out_h = wy.out;
+  p.out_w = wx.out;
+  p.act_min = range.min;
+  p.act_max = range.max;
+  d->rows = x.dim(0) * wy.out;
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+template <void (*kKernel)(const kernels::Qs8Pool2DParams&, const int8_t*, int8_t*, int, int)>
+void eval_pool2d_qs8(const EvalContext& ctx) {
+  struct Args {
+    const Qs8PoolData* d;
+    const int8_t* in;
+    int8_t* out;
+  } a{&ctx.data<Qs8PoolData>(), ctx.input<int8_t>(0), ctx.output<int8_t>(0)};
+  const Args* args = &a;
+  ctx.pool().parallel_for(a.d->rows, [args](int, int begin, int end) {
+    kKernel(args->d->params, args->in, args->out, begin, end);
+  });
+}
+
+}  // namespace
+
+Status prepare_max_pool2d_qs8(PrepareContext& ctx) { return prepare_pool2d_qs8(ctx); }
+Status prepare_average_pool2d_qs8(PrepareContext& ctx) { return prepare_pool2d_qs8(ctx); }
+void eval_max_pool2d_qs8(const EvalContext& ctx) {
+  eval_pool2d_qs8<kernels::qs8_max_pool2d_ref>(ctx);
+}
+void eval_average_pool2d_qs8(const EvalContext& ctx) {
+  eval_pool2d_qs8<kernels::qs8_average_pool2d_ref>(ctx);
+}
+
+Status prepare_mean_qs8(PrepareContext& ctx) {
+  OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 2, 1));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kInt8));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(1, "axes", DataType::kInt32));
+  OCTET_RETURN_IF_ERROR(ctx.check_static(1, "axes"));
+  OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kInt8));
+  TensorQuant in, out;
+  OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.input(0), "input", &in));
+  OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.output(0), "output", &out));
+  const RuntimeTensor& x = ctx.input(0);
+  const RuntimeTensor& axes = ctx.input(1);
+  const int rank = x.rank();
+  if (rank > kernels::kMaxMeanRank) {
+    return ctx.error("input rank " + std::to_string(rank) + " exceeds " +
+                     std::to_string(kernels::kMaxMeanRank));
+  }
+  if (axes.rank() > 1) return ctx.error("axes must be a scalar or a vector");
+  bool reduced[kernels::kMaxMeanRank] = {};
+  for (int64_t i = 0; i < axes.num_elements(); ++i) {
+    int32_t a = axes.as<int32_t>()[i];
+    if (a < -rank || a >= rank) {
+      return ctx.error("axis " + std::to_string(a) + " out of range for input shape " +
+                       shape_to_string(x.shape));
+    }
+    reduced[a < 0 ? a + rank : a] = true;
+  }
+  auto d = std::make_unique<Qs8MeanData>();
+  kernels::F32MeanParams& s = d->params.shape;
+  s.rank = rank;
+  std::vector<int32_t> out_shape;
+  for (int i = 0; i < rank; ++i) {
+    s.in_dims[i] = x.dim(i);
+    if (reduced[i]) {
+      s.count *= x.dim(i);
+      if (ctx.options().keep_dims) out_shape.push_back(1);
+    } else {
+      out_shape.push_back(x.dim(i));
+    }
+  }
+  int64_t stride = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    s.out_strides[i] = reduced[i] ? 0 : stride;
+    if (!reduced[i]) stride *= x.dim(i);
+  }
+  s.out_elements = stride;
+  const kernels::QuantizedMultiplier m = kernels::quantize_multiplier(
+      static_cast<double>(in.scale) / static_cast<double>(out.scale));
+  d->params.multiplier = kernels::qs8_mean_multiplier(m, s.count);
+  d->params.input_zero_point = in.zero_point;
+  d->params.output_zero_point = out.zero_point;
+  OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, std::move(out_shape)));
+  d->scratch = ctx.request_scratch(sizeof(int32_t) * static_cast<size_t>(s.out_elements));
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_mean_qs8(const EvalContext& ctx) {
+  const Qs8MeanData& d = ctx.data<Qs8MeanData>();
+  kernels::qs8_mean_ref(d.params, ctx.input<int8_t>(0), ctx.output<int8_t>(0),
+                        static_cast<int32_t*>(ctx.scratch(d.scratch)));
+}
+
+Status prepare_softmax_qs8(PrepareContext& ctx) {
+  OCTET_RETURN_IF_ERROR(ctx.check_arity(1, 1, 1));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kInt8));
+  OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kInt8));
+  const RuntimeTensor& x = ctx.input(0);
+  if (x.rank() < 1) return ctx.error("input must have rank >= 1");
+  TensorQuant in, out;
+  OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, x, "input", &in));
+  OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.output(0), "output", &out));
+  if (out.zero_point != -128 ||
+      std::fabs(out.scale - 1.0f / 256) > 0.001f * 1.0f / 256) {
+    return ctx.error("int8 output '" + ctx.output(0).info->name +
+                     "' must have scale 1/256 and zero point -128, has scale " +
+                     std::to_string(out.scale) + " and zero point " + std::to_string(out.zero_point));
+  }
+  auto d = std::make_unique<Qs8SoftmaxData>();
+  if (!kernels::qs8_softmax_params(static_cast<double>(ctx.options().beta),
+                                   static_cast<double>(in.scale), &d->params)) {
+    return ctx.error("beta * input scale * 2^26 must exceed 1 (beta " +
+                     std::to_string(ctx.options().beta) + ", scale " + std::to_string(in.scale) + ")");
+  }
+  d->depth = x.shape.back();
+  d->rows = d->depth > 0 ? static_cast<long>(x.num_elements() / d->depth) : 0;
+  OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, x.shape));
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_softmax_qs8(const EvalContext& ctx) {
+  const Qs8SoftmaxData& d = ctx.data<Qs8SoftmaxData>();
+  kernels::qs8_softmax_ref(d.params, ctx.input<int8_t>(0), ctx.output<int8_t>(0), d.depth, 0,
+                           d.rows);
+}
+
+}  // namespace octet::runtime::ops

@@ -1,0 +1,47 @@
+// Prepare-time checks and derived constants shared by the int8 and hybrid ops: per-tensor activation
+// quantization, filter scales (per-tensor or per-channel, zero points 0), int32 / float biases,
+// per-channel multipliers M_c = (double)S_in * (double)S_w[c] / (double)S_out, fused clamps.
+#pragma once
+
+#include <vector>
+
+#include "runtime/kernels/reference/qs8_conv2d_ref.h"
+#include "runtime/kernels/requant.h"
+#include "runtime/ops/op_context.h"
+
+namespace octet::runtime::ops {
+
+struct TensorQuant {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+
+// Exactly one finite scale > 0 and one zero point within the type's range (int8 [-128, 127],
+// uint8 [0, 255]). `what` names the tensor in errors.
+Status get_tensor_quant(const PrepareContext& ctx, const RuntimeTensor& t, const char* what,
+                        TensorQuant* q);
+
+// Scales of a constant int8 filter with `channels` output channels along `axis`: one scale
+// (per-tensor, repeated `channels` times) or `channels` scales with filter.dim(axis) == channels;
+// one zero point per scale, all 0; every scale finite and > 0.
+Status get_filter_scales(const PrepareContext& ctx, const RuntimeTensor& filter, int channels,
+                         int axis, std::vector<float>* scales, bool* per_channel);
+
+// Optional bias at input `index`: int32 (or float32 for the hybrid ops), rank 1, `channels` entries;
+// an int32 bias with quantization must have zero points 0. Sets *present.
+Status check_bias(PrepareContext& ctx, int index, DataType type, int channels, bool* present);
+
+// The int8 output clamp of the op's fused activation (NONE, RELU, RELU6).
+Status get_qs8_activation_range(const PrepareContext& ctx, const TensorQuant& out,
+                                kernels::QuantizedActivationRange* range);
+
+// QuantizeMultiplier of (double)S_in * (double)S_w[c] / (double)S_out for every channel.
+std::vector<kernels::QuantizedMultiplier> conv_multipliers(float input_scale,
+                                                           const std::vector<float>& filter_scales,
+                                                           float output_scale);
+
+// Window geometry of a convolution over NHWC `in` with the op's padding, strides and dilations.
+Status conv_geometry(const PrepareContext& ctx, const RuntimeTensor& in, int kernel_h,
+                     int kernel_w, int out_channels, kernels::ConvGeometry* g);
+
+}  // namespace octet::runtime::ops
