@@ -57,6 +57,7 @@ Status run_train(const TrainArgs& a) {
       {"batch", a.opt.batch},
       {"optimizer", a.opt.optimizer},
       {"lr", a.opt.lr},
+      {"precise_bn_batches", a.opt.precise_bn_batches},
       {"validation_fraction", a.validation},
       {"test_accuracy", test_acc},
   };
@@ -114,6 +115,9 @@ Runner add_train_command(CLI::App& app) {
   cmd->add_option("--optimizer", args->opt.optimizer, "adam or sgd (momentum 0.9)")->default_val("adam")->check(CLI::IsMember({"adam", "sgd"}));
   cmd->add_option("--seed", args->opt.seed, "Seed for initialisation, shuffling, dropout and the validation split")->default_val(42);
   cmd->add_option("--threads", args->threads, "Threads (results are identical for a given count)")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_option("--precise-bn-batches", args->opt.precise_bn_batches,
+                  "After each epoch, set BatchNorm statistics from this many training batches (0: Keras' moving averages)")
+      ->default_val(100)->check(CLI::Range(0, 100000));
   cmd->add_option("--validation", args->validation, "Fraction of the training set held out for validation")->default_val(0.1);
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   return [args] { return run_train(*args); };

@@ -1,10 +1,12 @@
 #include "nn/trainer.h"
 
 #include <cmath>
+#include <algorithm>
 #include <numeric>
 
 #include "core/progress.h"
 #include "data/loader.h"
+#include "nn/layers/batch_norm.h"
 #include "nn/layers/loss.h"
 #include "nn/optimizer.h"
 
@@ -86,6 +88,8 @@ Result<std::vector<EpochResult>> train(Model& model, const data::Dataset& train_
                     static_cast<double>(correct_sum) / static_cast<double>(end));
       progress.update(step + 1, status);
     }
+    if (options.precise_bn_batches > 0)
+      recompute_batch_norm_statistics(model, train_set, options.precise_bn_batches, options.batch, options.seed, pool);
     EpochResult r;
     r.epoch = epoch;
     r.train_loss = loss_sum / static_cast<double>(n);
@@ -100,6 +104,58 @@ Result<std::vector<EpochResult>> train(Model& model, const data::Dataset& train_
     if (on_epoch) on_epoch(r);
   }
   return history;
+}
+
+void recompute_batch_norm_statistics(Model& model, const data::Dataset& d, int batches, int batch_size,
+                                     uint64_t seed, ThreadPool& pool) {
+  std::vector<BatchNorm*> bns;
+  for (int i = 0; i < model.num_layers(); ++i)
+    if (model.layer(i).kind() == "batch_norm") bns.push_back(static_cast<BatchNorm*>(&model.layer(i)));
+  if (bns.empty() || d.size() == 0) return;
+  std::vector<int64_t> order(d.size());
+  std::iota(order.begin(), order.end(), 0);
+  Rng rng(seed ^ 0x5851F42D4C957F2Dull);
+  rng.shuffle(order);
+  const int64_t n = std::min<int64_t>(d.size(), static_cast<int64_t>(batches) * batch_size);
+  // Per layer and channel: sums over batches of the batch mean, squared mean and variance.
+  // Population variance = E[batch var] + E[batch mean^2] - E[batch mean]^2 (equal batch weights).
+  std::vector<std::vector<double>> sum_mean(bns.size()), sum_mean_sq(bns.size()), sum_var(bns.size());
+  for (size_t b = 0; b < bns.size(); ++b) {
+    const size_t c = bns[b]->moving_mean().data.size();
+    sum_mean[b].assign(c, 0.0);
+    sum_mean_sq[b].assign(c, 0.0);
+    sum_var[b].assign(c, 0.0);
+  }
+  Tensor x;
+  std::vector<uint8_t> y;
+  int used = 0;
+  for (int64_t begin = 0; begin + batch_size <= n; begin += batch_size, ++used) {
+    make_batch(d, order, begin, begin + batch_size, model.input_shape(), x, y);
+    Rng dropout_rng(seed + static_cast<uint64_t>(used));
+    Context ctx{true, &pool, &dropout_rng};
+    model.forward(x, ctx);
+    for (size_t b = 0; b < bns.size(); ++b) {
+      const auto& m = bns[b]->batch_mean();
+      const auto& v = bns[b]->batch_variance();
+      for (size_t c = 0; c < m.size(); ++c) {
+        sum_mean[b][c] += m[c];
+        sum_mean_sq[b][c] += static_cast<double>(m[c]) * m[c];
+        sum_var[b][c] += v[c];
+      }
+    }
+  }
+  if (used == 0) return;  // fewer images than one batch: keep the moving averages
+  // The training-mode forwards above also moved the averages; overwrite them with the exact values.
+  for (size_t b = 0; b < bns.size(); ++b) {
+    float* mm = bns[b]->moving_mean().ptr();
+    float* mv = bns[b]->moving_variance().ptr();
+    for (size_t c = 0; c < sum_mean[b].size(); ++c) {
+      const double mean = sum_mean[b][c] / used;
+      const double var = sum_var[b][c] / used + sum_mean_sq[b][c] / used - mean * mean;
+      mm[c] = static_cast<float>(mean);
+      mv[c] = static_cast<float>(std::max(var, 0.0));
+    }
+  }
 }
 
 double evaluate(Model& model, const data::Dataset& d, ThreadPool& pool, std::vector<uint8_t>* predictions,

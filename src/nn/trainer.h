@@ -17,6 +17,11 @@ struct TrainOptions {
   float lr = 1e-3f;
   std::string optimizer = "adam";
   uint64_t seed = 42;
+  // After every epoch, BatchNorm's moving statistics are replaced by the exact population
+  // statistics of this many fixed training batches, measured with frozen weights ("precise
+  // BN"). The moving averages lag weights that change fast, which costs inference accuracy;
+  // 0 keeps Keras' plain moving averages.
+  int precise_bn_batches = 100;
 };
 
 struct EpochResult {
@@ -35,6 +40,11 @@ Result<std::vector<EpochResult>> train(Model& model, const data::Dataset& train_
                                        const data::Dataset* val_set, const TrainOptions& options,
                                        ThreadPool& pool,
                                        const std::function<void(const EpochResult&)>& on_epoch = {});
+
+// Sets every BatchNorm's moving mean/variance to the population statistics over `batches`
+// batches of `d` (a fixed seeded choice), computed in training mode with the weights frozen.
+void recompute_batch_norm_statistics(Model& model, const data::Dataset& d, int batches, int batch_size,
+                                     uint64_t seed, ThreadPool& pool);
 
 // Top-1 accuracy in inference mode; fills `predictions` (one label per image) when given.
 double evaluate(Model& model, const data::Dataset& d, ThreadPool& pool,

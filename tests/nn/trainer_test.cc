@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "nn/export.h"
+#include "nn/layers/batch_norm.h"
 #include "runtime/interpreter.h"
 
 namespace octet::nn {
@@ -99,6 +100,29 @@ TEST(Trainer, RejectsMismatchedData) {
   auto r = train(m, rgb, nullptr, TrainOptions{}, pool);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("expects"), std::string::npos) << r.status().message();
+}
+
+TEST(Trainer, PreciseBatchNormStatisticsAreThePopulationStatistics) {
+  // Flatten -> BatchNorm: each pixel is a channel, so the population statistics are per pixel.
+  auto m = Model::from_spec(nlohmann::json::parse(R"({"input": [12, 12, 1], "layers": [
+      {"type": "flatten"}, {"type": "batch_norm"}, {"type": "dense", "units": 4}]})"), "bn");
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE(m->build(1).ok());
+  data::Dataset d = quadrant_dataset(96, 3);
+  ThreadPool pool(2);
+  recompute_batch_norm_statistics(m.value(), d, /*batches=*/100, /*batch_size=*/16, 5, pool);  // all 6 batches
+  auto* bn = static_cast<BatchNorm*>(&m->layer(1));
+  for (int p = 0; p < 144; ++p) {
+    double sum = 0, sq = 0;
+    for (int i = 0; i < 96; ++i) {
+      double v = d.pixels[static_cast<size_t>(i) * 144 + p] / 255.0;
+      sum += v;
+      sq += v * v;
+    }
+    const double mean = sum / 96, var = sq / 96 - mean * mean;
+    EXPECT_NEAR(bn->moving_mean().data[p], mean, 1e-5) << "pixel " << p;
+    EXPECT_NEAR(bn->moving_variance().data[p], var, 1e-5) << "pixel " << p;
+  }
 }
 
 TEST(Export, GraphComputesWhatTheModelComputes) {
