@@ -1,0 +1,93 @@
+// Post-training quantization of a float32 runtime::Graph (as nn::export_graph or a float .tflite
+// gives it) into the three forms the TFLite converter produces:
+//   int8     full-integer (quantization.md §1, §2): int8 activations from calibrated ranges,
+//            symmetric per-channel int8 weights, int32 biases, int8/uint8/float model I/O (§2.8);
+//   dynamic  dynamic-range / hybrid (§5.1): int8 weights of >= 1024 elements, float elsewhere;
+//   float16  (§5.4): float16 constants, each dequantized to float32 by a DEQUANTIZE op.
+// The result is exactly TFLite's layout, so tflite::save_tflite writes a file TFLite runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/status.h"
+#include "quant/calibrate.h"
+#include "runtime/graph.h"
+
+namespace octet::quant {
+
+// Metadata name of the quantization record stored next to nn's "octet.training".
+inline constexpr const char* kQuantizationMetadataName = "octet.quantization";
+
+enum class Mode { kInt8, kDynamic, kFloat16 };
+enum class IoType { kInt8, kUInt8, kFloat };
+const char* mode_name(Mode m);   // "int8", "dynamic", "float16"
+const char* io_name(IoType t);   // "int8", "uint8", "float"
+Result<Mode> parse_mode(const std::string& s);
+Result<IoType> parse_io(const std::string& s);
+
+struct QuantizeOptions {
+  Mode mode = Mode::kInt8;
+  bool per_channel = true;            // false: one weight scale per tensor (§2.4 per-tensor path)
+  IoType io = IoType::kInt8;          // int8 mode only
+  int64_t dynamic_min_elements = 1024;  // dynamic mode: smaller weight tensors stay float (§5.1)
+};
+
+// One row per op (and one for each graph input), in execution order.
+struct LayerReport {
+  int op_index = -1;  // -1 for a graph input
+  std::string op;     // "CONV_2D", or "INPUT"
+  std::string output;
+  // int8 mode: the output activation's calibrated range and chosen parameters.
+  bool has_output_params = false;
+  float min = 0, max = 0, scale = 0;
+  int32_t zero_point = 0;
+  std::string params_from;  // "calibrated", "input" (pool/reshape), "fixed" (softmax)
+  // Weights (input 1 of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED) and bias.
+  std::string weights;        // tensor name, empty when the op has none
+  std::string weights_quant;  // e.g. "int8 per-channel (32)", "float32 (288 < 1024 elements)"
+  float weight_scale_min = 0, weight_scale_max = 0;
+  std::string bias_quant;     // "int32", "float32", "float16", "none"
+  std::vector<std::string> notes;
+};
+
+struct QuantizeReport {
+  Mode mode = Mode::kInt8;
+  IoType io = IoType::kInt8;
+  bool per_channel = true;
+  std::vector<LayerReport> layers;
+  std::vector<std::string> warnings;  // degenerate cases: widened ranges, zero channels, ...
+  int64_t float_constant_bytes = 0;      // constants of the float graph
+  int64_t quantized_constant_bytes = 0;  // constants of the quantized graph
+  int64_t weights_quantized = 0, weights_kept_float = 0;
+};
+
+struct QuantizeResult {
+  runtime::Graph graph;
+  QuantizeReport report;
+};
+
+// Refuses graphs that are already quantized (any int8/uint8/int16/float16 tensor, quantization
+// parameters, or a QUANTIZE/DEQUANTIZE op) and float constants holding NaN or Inf (names the
+// tensor).
+Status check_float_graph(const runtime::Graph& graph);
+
+// int8 mode needs `calibration` (from calibrate() on the same graph); other modes ignore it.
+Result<QuantizeResult> quantize_graph(const runtime::Graph& graph, const CalibrationResult* calibration,
+                                      const QuantizeOptions& options);
+
+// The record stored as "octet.quantization": mode, options, and for int8 the calibration method,
+// samples, seed and hash of the sample indices. `extra` entries (e.g. the dataset) are merged in.
+nlohmann::json quantization_record(const QuantizeOptions& options, const CalibrationResult* calibration,
+                                   const nlohmann::json& extra = nlohmann::json::object());
+// Adds (or replaces) the "octet.quantization" metadata entry.
+void set_quantization_metadata(runtime::Graph& graph, const nlohmann::json& record);
+
+// Human-readable table (for stderr) and JSON of a report.
+std::string format_report(const QuantizeReport& report);
+nlohmann::json report_json(const QuantizeReport& report);
+
+}  // namespace octet::quant
