@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   add(add_eval_command);
   add(add_inspect_command);
   add(add_predict_command);
+  add(add_quantize_command);
   CLI11_PARSE(app, argc, argv);
   octet::Progress::set_quiet(quiet);
   for (auto& [sub, run] : commands) {

@@ -1,0 +1,142 @@
+// octet quantize: post-training quantization of a float32 .tflite into int8 (calibrated),
+// dynamic-range or float16 form, written as a .tflite TFLite runs (quantization.md §2, §5).
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "core/progress.h"
+#include "data/loader.h"
+#include "quant/calibrate.h"
+#include "quant/quantize.h"
+#include "tflite/reader.h"
+#include "tflite/writer.h"
+
+namespace octet::cli {
+
+namespace {
+
+struct QuantizeArgs {
+  std::string model, mode, calib, calibration = "minmax", io = "int8", out;
+  int64_t samples = 500;
+  uint64_t seed = 42;
+  bool per_tensor = false, json = false, io_given = false;
+  int threads = 0;
+};
+
+Status run_quantize(const QuantizeArgs& a) {
+  const double t_start = now_seconds();
+  OCTET_RETURN_IF_ERROR(prepare_output_path(a.out, {a.model, a.calib}));
+  quant::QuantizeOptions opt;
+  OCTET_ASSIGN_OR_RETURN(opt.mode, quant::parse_mode(a.mode));
+  OCTET_ASSIGN_OR_RETURN(opt.io, quant::parse_io(a.io));
+  opt.per_channel = !a.per_tensor;
+  if (opt.mode != quant::Mode::kInt8 && a.io_given && opt.io != quant::IoType::kInt8) {
+    return Status::Error("--io applies to --mode int8 only (dynamic and float16 models keep float32 I/O)");
+  }
+  if (opt.mode == quant::Mode::kInt8 && a.calib.empty()) {
+    return Status::Error("--mode int8 needs calibration images: --calib DATA (mnist, cifar10 or a path)");
+  }
+  if (!quant::is_calibration_method(a.calibration)) {
+    return Status::Error("unknown --calibration '" + a.calibration + "' (available: minmax)");
+  }
+
+  OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::load_tflite(a.model));
+  OCTET_RETURN_IF_ERROR(quant::check_float_graph(graph).with_context(a.model));
+
+  std::optional<quant::CalibrationResult> calib;
+  nlohmann::json extra = {{"source_model", std::filesystem::path(a.model).filename().string()}};
+  double calib_seconds = 0;
+  if (opt.mode == quant::Mode::kInt8) {
+    OCTET_ASSIGN_OR_RETURN(data::DataSplits splits, data::load_dataset(a.calib));
+    quant::CalibrationOptions copt;
+    copt.samples = a.samples;
+    copt.seed = a.seed;
+    copt.method = a.calibration;
+    copt.threads = a.threads;
+    auto c = quant::calibrate(graph, splits.train, copt);
+    if (!c.ok()) return c.status().with_context("calibration on " + splits.name);
+    calib = std::move(c).value();
+    calib_seconds = calib->seconds;
+    extra["dataset"] = splits.name;
+    extra["split"] = "train";
+  } else if (!a.calib.empty()) {
+    std::fprintf(stderr, "quantize: warning: --calib is not used by --mode %s\n", a.mode.c_str());
+  }
+
+  const double t_convert = now_seconds();
+  auto result = quant::quantize_graph(graph, calib ? &*calib : nullptr, opt);
+  if (!result.ok()) return result.status().with_context(a.model);
+  runtime::Graph& q = result->graph;
+  quant::set_quantization_metadata(q, quant::quantization_record(opt, calib ? &*calib : nullptr, extra));
+  OCTET_RETURN_IF_ERROR(tflite::save_tflite(q, a.out));
+  const double convert_seconds = now_seconds() - t_convert;
+
+  std::error_code ec;
+  const uintmax_t float_bytes = std::filesystem::file_size(a.model, ec);
+  const uintmax_t quant_bytes = std::filesystem::file_size(a.out, ec);
+  const double ratio = quant_bytes > 0 ? static_cast<double>(float_bytes) / static_cast<double>(quant_bytes) : 0.0;
+  const double total_seconds = now_seconds() - t_start;
+
+  std::string text = quant::format_report(result->report);
+  if (calib) {
+    char line[256];
+    std::snprintf(line, sizeof line, "  calibration: %s on %lld training images (seed %llu, indices fnv1a64 %016llx), %.2f s\n",
+                  calib->method.c_str(), static_cast<long long>(calib->samples()),
+                  static_cast<unsigned long long>(calib->seed), static_cast<unsigned long long>(calib->indices_hash),
+                  calib_seconds);
+    text += line;
+  }
+  char sizes[256];
+  std::snprintf(sizes, sizeof sizes, "  file: %ju bytes float32 -> %ju bytes %s (%.2fx smaller); conversion %.2f s, total %.2f s\n",
+                float_bytes, quant_bytes, a.mode.c_str(), ratio, convert_seconds, total_seconds);
+  text += sizes;
+  std::fputs(text.c_str(), stderr);
+
+  if (a.json) {
+    nlohmann::json j = {{"model", a.model},
+                        {"out", a.out},
+                        {"mode", a.mode},
+                        {"float_file_bytes", float_bytes},
+                        {"quantized_file_bytes", quant_bytes},
+                        {"size_ratio", ratio},
+                        {"calibration_seconds", calib_seconds},
+                        {"conversion_seconds", convert_seconds},
+                        {"total_seconds", total_seconds},
+                        {"record", quant::quantization_record(opt, calib ? &*calib : nullptr, extra)},
+                        {"report", quant::report_json(result->report)}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("written     %s (%ju bytes, %s; float32 %ju bytes, %.2fx smaller)\n", a.out.c_str(), quant_bytes,
+                a.mode.c_str(), float_bytes, ratio);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Runner add_quantize_command(CLI::App& app) {
+  auto args = std::make_shared<QuantizeArgs>();
+  args->threads = default_threads();
+  CLI::App* cmd = app.add_subcommand("quantize", "Post-training quantization of a float32 .tflite (int8, dynamic range or float16)");
+  cmd->add_option("--model", args->model, "Float32 .tflite file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--mode", args->mode, "int8 (calibrated, full integer), dynamic (int8 weights), float16")
+      ->required()->check(CLI::IsMember({"int8", "dynamic", "float16"}));
+  cmd->add_option("--calib", args->calib, "Calibration dataset for int8: mnist, cifar10, or a path (training split is used)");
+  cmd->add_option("--samples", args->samples, "Calibration images drawn from the training split")->default_val(500)->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  cmd->add_option("--calibration", args->calibration, "Calibration method")->default_val("minmax")->check(CLI::IsMember({"minmax"}));
+  cmd->add_flag("--per-tensor", args->per_tensor, "One weight scale per tensor instead of per output channel");
+  auto* io = cmd->add_option("--io", args->io, "int8 model input/output type: int8, uint8 or float (QUANTIZE/DEQUANTIZE at the boundary)")
+      ->default_val("int8")->check(CLI::IsMember({"int8", "uint8", "float"}));
+  cmd->add_option("--seed", args->seed, "Seed choosing the calibration images")->default_val(42);
+  cmd->add_option("--threads", args->threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print one JSON object (report, sizes, timings) on stdout");
+  cmd->add_option("--out", args->out, "Output .tflite file (written atomically, never over the input)")->required();
+  return [args, io] {
+    args->io_given = io->count() > 0;
+    return run_quantize(*args);
+  };
+}
+
+}  // namespace octet::cli

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# End-to-end checks of `octet quantize` on a tiny synthetic MNIST: int8 (int8/uint8/float I/O,
+# per-tensor), dynamic and float16 files, reproducibility, the metadata record, and clear errors.
+# Runs the quantized models with `octet eval` where the runtime has the kernels for them.
+# Usage: quantize_test.sh OCTET_BINARY
+set -uo pipefail
+octet=$1
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0 checks=0
+run() {  # run NAME COMMAND...: must succeed; stdout in $work/last.out, stderr in $work/last.err
+  checks=$((checks + 1))
+  if ! "${@:2}" >"$work/last.out" 2>"$work/last.err"; then
+    echo "FAIL: $1"; sed 's/^/  | /' "$work/last.err" | tail -5; failures=$((failures + 1))
+  fi
+}
+check() {  # check NAME COMMAND...: an assertion
+  checks=$((checks + 1))
+  if ! "${@:2}" >/dev/null 2>"$work/check.err"; then
+    echo "FAIL: $1"; sed 's/^/  | /' "$work/check.err" | tail -5; failures=$((failures + 1))
+  fi
+}
+expect_error() {  # expect_error NAME PATTERN COMMAND...: must exit 1 and print PATTERN on stderr
+  checks=$((checks + 1))
+  "${@:3}" >"$work/last.out" 2>"$work/last.err"
+  local rc=$?
+  if [ $rc -ne 1 ] || ! grep -q -- "$2" "$work/last.err"; then
+    echo "FAIL: $1 (exit $rc, stderr:)"; sed 's/^/  | /' "$work/last.err" | tail -5; failures=$((failures + 1))
+  fi
+}
+
+python3 "$here/make_synthetic_mnist.py" "$work/data" 600 200 || { echo "cannot make data"; exit 1; }
+data=$work/data
+run "train mnist_cnn" "$octet" -q train --model mnist_cnn --data "$data" --epochs 1 --out "$work/f.tflite" --seed 3 --threads 2
+cp "$work/f.tflite" "$work/f.copy"
+
+run "int8 --json" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --samples 100 --seed 5 \
+  --threads 2 --json --out "$work/q8.tflite"
+check "int8 report on stderr" grep -q "CONV_2D" "$work/last.err"
+check "int8 json" python3 -c "
+import json
+j = json.load(open('$work/last.out'))
+assert j['mode'] == 'int8', j
+assert j['quantized_file_bytes'] * 3 < j['float_file_bytes'], j
+assert j['record']['calibration']['samples'] == 100, j['record']
+assert j['record']['calibration']['seed'] == 5, j['record']
+layers = j['report']['layers']
+assert layers[0]['op'] == 'INPUT' and abs(layers[0]['scale'] - 1/255) < 1e-9 and layers[0]['zero_point'] == -128, layers[0]
+sm = [l for l in layers if l['op'] == 'SOFTMAX'][0]
+assert sm['scale'] == 1/256 and sm['zero_point'] == -128, sm
+assert all(l['scale'] > 0 for l in layers if 'scale' in l)
+"
+check "input untouched" cmp "$work/f.tflite" "$work/f.copy"
+run "inspect int8" "$octet" inspect "$work/q8.tflite"
+check "inspect: int8 activations and weights" grep -q "int8 .*per-channel axis 0" "$work/last.out"
+check "inspect: int32 biases" grep -q "int32 .*per-channel axis 0" "$work/last.out"
+check "inspect: no float32 tensor left" bash -c "! grep -Eq '^ +[0-9]+ +[^ ]+ +float32 ' '$work/last.out'"
+check "metadata record in the file" grep -q "octet.quantization" "$work/q8.tflite"
+run "int8 again, same seed" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --samples 100 --seed 5 \
+  --threads 2 --out "$work/q8b.tflite"
+check "same seed, same bytes" cmp "$work/q8.tflite" "$work/q8b.tflite"
+run "int8 float I/O" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --samples 50 --io float --out "$work/q8f.tflite"
+run "inspect float I/O" "$octet" inspect "$work/q8f.tflite"
+check "float I/O has QUANTIZE and DEQUANTIZE" grep -q DEQUANTIZE "$work/last.out"
+run "int8 uint8 I/O per-tensor" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --samples 50 \
+  --io uint8 --per-tensor --out "$work/q8u.tflite"
+run "more samples than images: clamps" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" \
+  --samples 100000 --out "$work/q8all.tflite"
+check "clamp warned" grep -q "using all of them" "$work/last.err"
+
+run "dynamic" "$octet" -q quantize --model "$work/f.tflite" --mode dynamic --json --out "$work/dyn.tflite"
+check "dynamic keeps small weights float" python3 -c "
+import json
+j = json.load(open('$work/last.out'))
+kinds = [l.get('weights_quantization', '') for l in j['report']['layers']]
+assert any(k.startswith('int8') for k in kinds) and any(k.startswith('float32') for k in kinds), kinds
+"
+run "float16" "$octet" -q quantize --model "$work/f.tflite" --mode float16 --out "$work/f16.tflite"
+check "float16 about half the size" python3 -c "
+import os
+f, h = os.path.getsize('$work/f.tflite'), os.path.getsize('$work/f16.tflite')
+assert 0.45 * f < h < 0.6 * f, (f, h)
+"
+run "eval float" "$octet" -q eval --model "$work/f.tflite" --data "$data" --json
+cp "$work/last.out" "$work/eval_f.json"
+run "eval float16" "$octet" -q eval --model "$work/f16.tflite" --data "$data" --json
+check "float16 accuracy within 1% of float" python3 -c "
+import json
+a = json.load(open('$work/eval_f.json'))['accuracy']; b = json.load(open('$work/last.out'))['accuracy']
+assert abs(a - b) <= 0.01, (a, b)
+"
+# int8 in octet's runtime, once its int8 kernels exist.
+if "$octet" -q eval --model "$work/q8.tflite" --data "$data" --json >"$work/eval_q.json" 2>"$work/eval_q.err"; then
+  check "int8 accuracy within 3% of float" python3 -c "
+import json
+a = json.load(open('$work/eval_f.json'))['accuracy']; b = json.load(open('$work/eval_q.json'))['accuracy']
+assert abs(a - b) <= 0.03, (a, b)
+"
+else
+  echo "note: octet eval cannot run the int8 model yet: $(tail -1 "$work/eval_q.err")"
+fi
+
+expect_error "int8 needs --calib" "needs calibration" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --out "$work/x.tflite"
+expect_error "already quantized" "already quantized" "$octet" -q quantize --model "$work/q8.tflite" --mode float16 --out "$work/x.tflite"
+expect_error "never over the input" "overwrite" "$octet" -q quantize --model "$work/f.tflite" --mode float16 --out "$work/f.tflite"
+check "input survived" cmp "$work/f.tflite" "$work/f.copy"
+expect_error "--io is for int8" "int8 only" "$octet" -q quantize --model "$work/f.tflite" --mode dynamic --io uint8 --out "$work/x.tflite"
+check "no partial output left" test ! -e "$work/x.tflite"
+
+echo "quantize cli: $((checks - failures)) passed, $failures failed"
+[ $failures -eq 0 ]
