@@ -62,7 +62,8 @@ struct QuantizeReport {
   std::vector<std::string> warnings;  // degenerate cases: widened ranges, zero channels, ...
   int64_t float_constant_bytes = 0;      // constants of the float graph
   int64_t quantized_constant_bytes = 0;  // constants of the quantized graph
-  int64_t weights_quantized = 0, weights_kept_float = 0;
+  int64_t weights_quantized = 0;   // constant tensors converted (float16: biases included)
+  int64_t weights_kept_float = 0;  // dynamic: weight tensors below the element threshold
 };
 
 struct QuantizeResult {

@@ -34,8 +34,8 @@ std::string what_quantized(const LayerReport& l) {
 }  // namespace
 
 std::string format_report(const QuantizeReport& r) {
-  std::string out = printf_string("quantize: mode %s, %s weights", mode_name(r.mode),
-                                  r.per_channel ? "per-channel" : "per-tensor");
+  std::string out = printf_string("quantize: mode %s", mode_name(r.mode));
+  if (r.mode != Mode::kFloat16) out += r.per_channel ? ", per-channel weights" : ", per-tensor weights";
   if (r.mode == Mode::kInt8) out += std::string(", ") + io_name(r.io) + " model I/O";
   out += "\n";
   const bool int8 = r.mode == Mode::kInt8;
@@ -57,7 +57,7 @@ std::string format_report(const QuantizeReport& r) {
                            what_quantized(l).c_str());
     }
   }
-  out += printf_string("  constants: %lld bytes float32 -> %lld bytes (%lld weight tensors quantized, %lld kept float)\n",
+  out += printf_string("  constants: %lld bytes float32 -> %lld bytes (%lld tensors converted, %lld weight tensors kept float)\n",
                        static_cast<long long>(r.float_constant_bytes), static_cast<long long>(r.quantized_constant_bytes),
                        static_cast<long long>(r.weights_quantized), static_cast<long long>(r.weights_kept_float));
   for (const std::string& w : r.warnings) out += "  warning: " + w + "\n";
