@@ -50,8 +50,11 @@ else
 fi
 
 fc_flag=()
-if "$octet" predict --help 2>&1 | grep -q -- '--fc-requant'; then
-  fc_flag=(--fc-requant float)
+predict_help=$("$octet" predict --help 2>&1 | tr -d '\0' || true)
+if grep -aq -- '--fc-requant' <<<"$predict_help"; then
+  # The double-precision float mode (named "double"; "float" in case the flag spells it so).
+  fc_flag=(--fc-requant double)
+  grep -aq -- '--fc-requant.*double\|integer|double\|{integer,double}' <<<"$predict_help" || fc_flag=(--fc-requant float)
   echo "interop: octet predict has --fc-requant; using '${fc_flag[*]}' (TFLite >= 2.20 BUILTIN_REF FC)"
 else
   echo "interop: octet predict has no --fc-requant flag: FULLY_CONNECTED uses octet's default (integer)" \
