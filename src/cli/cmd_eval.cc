@@ -16,6 +16,7 @@ struct EvalArgs {
   int batch = 256, threads = 0;
   int64_t limit = 0;
   bool json = false;
+  runtime::FcRequant fc_requant = runtime::FcRequant::kInteger;
 };
 
 Status run_eval(const EvalArgs& a) {
@@ -26,6 +27,7 @@ Status run_eval(const EvalArgs& a) {
   opt.batch = a.batch;
   opt.threads = a.threads;
   opt.limit = a.limit;
+  opt.fc_requant = a.fc_requant;
   auto result = eval::evaluate_graph(graph, d, opt);
   if (!result.ok()) return result.status().with_context(a.model);
   const eval::EvalResult& r = result.value();
@@ -67,6 +69,7 @@ Runner add_eval_command(CLI::App& app) {
   cmd->add_option("--split", args->split, "test or train")->default_val("test")->check(CLI::IsMember({"test", "train"}));
   cmd->add_option("--batch", args->batch, "Images per inference call")->default_val(256)->check(CLI::Range(1, 65536));
   cmd->add_option("--threads", args->threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
+  add_fc_requant_option(cmd, args->fc_requant);
   cmd->add_option("--limit", args->limit, "Evaluate only the first N images")->check(CLI::NonNegativeNumber);
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   return [args] { return run_eval(*args); };

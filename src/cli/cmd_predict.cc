@@ -17,6 +17,7 @@ struct PredictArgs {
   std::string model, data, split = "test", out, raw_inputs, raw_outputs;
   int64_t limit = 0;
   int batch = 256, threads = 0;
+  runtime::FcRequant fc_requant = runtime::FcRequant::kInteger;
 };
 
 Status run_predict(const PredictArgs& a) {
@@ -29,6 +30,7 @@ Status run_predict(const PredictArgs& a) {
   opt.batch = a.batch;
   opt.threads = a.threads;
   opt.limit = a.limit;
+  opt.fc_requant = a.fc_requant;
   eval::EvalCapture capture;
   capture.inputs = !a.raw_inputs.empty();
   capture.outputs = !a.raw_outputs.empty();
@@ -69,6 +71,7 @@ Runner add_predict_command(CLI::App& app) {
   cmd->add_option("--raw-outputs", args->raw_outputs, "Write the model's output tensors to this file");
   cmd->add_option("--batch", args->batch, "Images per inference call")->default_val(256)->check(CLI::Range(1, 65536));
   cmd->add_option("--threads", args->threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
+  add_fc_requant_option(cmd, args->fc_requant);
   return [args] { return run_predict(*args); };
 }
 

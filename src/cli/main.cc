@@ -1,6 +1,7 @@
 // octet: train a small CNN, quantize it to INT8 (TFLite spec), run it and measure it.
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "cli/commands.h"
@@ -12,6 +13,16 @@ namespace octet::cli {
 int default_threads() {
   unsigned n = std::thread::hardware_concurrency();
   return n == 0 ? 1 : static_cast<int>(n);
+}
+
+void add_fc_requant_option(CLI::App* cmd, runtime::FcRequant& out) {
+  std::map<std::string, runtime::FcRequant> modes = {{"integer", runtime::FcRequant::kInteger},
+                                                     {"double", runtime::FcRequant::kFloatDouble}};
+  cmd->add_option("--fc-requant", out,
+                  "int8 FULLY_CONNECTED requantization: integer (TFLite Micro, TF <= 2.19) or double "
+                  "(TF >= 2.20 reference kernels)")
+      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
+      ->default_str("integer");
 }
 
 Status prepare_output_path(const std::string& out, const std::vector<std::string>& inputs) {

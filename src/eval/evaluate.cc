@@ -94,6 +94,7 @@ Result<EvalResult> evaluate_graph(const runtime::Graph& graph, const data::Datas
   runtime::InterpreterOptions io;
   io.num_threads = options.threads;
   io.batch = batch;
+  io.fc_requant = options.fc_requant;
   OCTET_ASSIGN_OR_RETURN(auto interp, runtime::Interpreter::create(graph, io));
 
   EvalResult r;

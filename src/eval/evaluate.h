@@ -7,6 +7,7 @@
 
 #include "data/dataset.h"
 #include "runtime/graph.h"
+#include "runtime/interpreter.h"
 
 namespace octet::eval {
 
@@ -14,6 +15,9 @@ struct EvalOptions {
   int batch = 256;
   int threads = 1;
   int64_t limit = 0;  // evaluate only the first `limit` images when > 0
+  // int8 FULLY_CONNECTED requantization: integer (TFLite Micro, TF <= 2.19) or double-precision
+  // float (TF >= 2.20 reference kernels); see ../shared/docs/quantization.md 3.6.
+  runtime::FcRequant fc_requant = runtime::FcRequant::kInteger;
 };
 
 struct EvalResult {
