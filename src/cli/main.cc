@@ -1,7 +1,6 @@
 // octet: train a small CNN, quantize it to INT8 (TFLite spec), run it and measure it.
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <thread>
 
 #include "cli/commands.h"
@@ -16,12 +15,15 @@ int default_threads() {
 }
 
 void add_fc_requant_option(CLI::App* cmd, runtime::FcRequant& out) {
-  std::map<std::string, runtime::FcRequant> modes = {{"integer", runtime::FcRequant::kInteger},
-                                                     {"double", runtime::FcRequant::kFloatDouble}};
-  cmd->add_option("--fc-requant", out,
-                  "int8 FULLY_CONNECTED requantization: integer (TFLite Micro, TF <= 2.19) or double "
-                  "(TF >= 2.20 reference kernels)")
-      ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case))
+  // Parsed as a string: CLI11 would print the uint8_t enum values as raw characters in --help.
+  cmd->add_option_function<std::string>(
+         "--fc-requant",
+         [&out](const std::string& mode) {
+           out = mode == "double" ? runtime::FcRequant::kFloatDouble : runtime::FcRequant::kInteger;
+         },
+         "int8 FULLY_CONNECTED requantization: integer (TFLite Micro, TF <= 2.19) or double "
+         "(TF >= 2.20 reference kernels)")
+      ->check(CLI::IsMember({"integer", "double"}))
       ->default_str("integer");
 }
 
