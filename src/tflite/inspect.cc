@@ -354,6 +354,17 @@ std::string describe_tflite(const Graph& g, size_t file_bytes) {
   row("flatbuffer overhead", b.flatbuffer_overhead);
   row("total (file)", b.file_bytes);
   out += bytes.str({1, 2});
+  // The user's question: how much smaller than float32 is this file, against the ideal 4x?
+  const double params_f32 = 4.0 * static_cast<double>(parameter_count(g));
+  if (b.file_bytes > 0 && b.float32_weights == 0 && params_f32 > 0) {
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  "vs float32      the %s parameters take %s bytes as float32: this file is %.2fx smaller "
+                  "(ideal 4.00x)\n",
+                  with_commas(static_cast<uint64_t>(parameter_count(g))).c_str(),
+                  with_commas(static_cast<uint64_t>(params_f32)).c_str(), params_f32 / static_cast<double>(b.file_bytes));
+    out += line;
+  }
 
   // For float inputs/outputs, the map of the QUANTIZE right after the input or the DEQUANTIZE
   // right before the output is shown instead (how the model sees its data).

@@ -54,7 +54,7 @@ TEST(TfliteInspect, TextNamesOpsTensorsAndAffineMaps) {
        {"CONV_2D", "FULLY_CONNECTED", "SOFTMAX", "[1,4,4,1]", "[2,3,3,1]c", "kernel 3x3 stride 1x1 SAME",
         "per-channel axis 0 x2", "S=0.00392157 Z=-128", "int8 weights", "flatbuffer overhead",
         "real = 0.00392157 * (q - (-128))", "q = round(p / 255 / 0.00392157) + (-128)",
-        "parameters:  116", "no-bias", "RELU"}) {
+        "parameters:  116", "no-bias", "RELU", "the 116 parameters take 464 bytes as float32", "(ideal 4.00x)"}) {
     EXPECT_NE(text.find(needle), std::string::npos) << needle;
   }
   // Columns are aligned: every line of the operator table has its "op" column at one offset.
