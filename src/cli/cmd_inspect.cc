@@ -17,7 +17,7 @@ struct InspectArgs {
 Status run_inspect(const InspectArgs& a) {
   OCTET_ASSIGN_OR_RETURN(auto bytes, read_file(a.model));
   OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::parse_tflite(bytes.data(), bytes.size(), a.model));
-  std::printf("%s", tflite::describe_tflite(graph, bytes.size()).c_str());
+  std::printf("%s", tflite::describe_tflite(graph, bytes.size(), bytes.data()).c_str());
   return Status::Ok();
 }
 

@@ -21,7 +21,7 @@ struct QuantizeArgs {
   std::string model, mode, calib, calibration = "minmax", io = "int8", out;
   int64_t samples = 500;
   uint64_t seed = 42;
-  bool per_tensor = false, json = false, io_given = false;
+  bool per_tensor = false, keep_ranges = false, json = false, io_given = false;
   int threads = 0;
 };
 
@@ -32,6 +32,7 @@ Status run_quantize(const QuantizeArgs& a) {
   OCTET_ASSIGN_OR_RETURN(opt.mode, quant::parse_mode(a.mode));
   OCTET_ASSIGN_OR_RETURN(opt.io, quant::parse_io(a.io));
   opt.per_channel = !a.per_tensor;
+  opt.keep_ranges = a.keep_ranges;
   if (opt.mode != quant::Mode::kInt8 && a.io_given && opt.io != quant::IoType::kInt8) {
     return Status::Error("--io applies to --mode int8 only (dynamic and float16 models keep float32 I/O)");
   }
@@ -59,8 +60,7 @@ Status run_quantize(const QuantizeArgs& a) {
     if (!c.ok()) return c.status().with_context("calibration on " + splits.name);
     calib = std::move(c).value();
     calib_seconds = calib->seconds;
-    extra["dataset"] = splits.name;
-    extra["split"] = "train";
+    extra["dataset"] = splits.name;  // calibration always draws from the training split
   } else if (!a.calib.empty()) {
     std::fprintf(stderr, "quantize: warning: --calib is not used by --mode %s\n", a.mode.c_str());
   }
@@ -127,6 +127,8 @@ Runner add_quantize_command(CLI::App& app) {
   cmd->add_option("--samples", args->samples, "Calibration images drawn from the training split")->default_val(500)->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_option("--calibration", args->calibration, "Calibration method")->default_val("minmax")->check(CLI::IsMember({"minmax"}));
   cmd->add_flag("--per-tensor", args->per_tensor, "One weight scale per tensor instead of per output channel");
+  cmd->add_flag("--keep-ranges", args->keep_ranges,
+                "Also store calibrated activation min/max and weight channel min/max in the file (TFLite ignores them)");
   auto* io = cmd->add_option("--io", args->io, "int8 model input/output type: int8, uint8 or float (QUANTIZE/DEQUANTIZE at the boundary)")
       ->default_val("int8")->check(CLI::IsMember({"int8", "uint8", "float"}));
   cmd->add_option("--seed", args->seed, "Seed choosing the calibration images")->default_val(42);

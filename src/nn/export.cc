@@ -234,6 +234,7 @@ Result<Graph> export_graph(Model& model, const nlohmann::json& info) {
 
   nlohmann::json meta = info;
   meta["spec"] = model.spec();
+  meta["spec"].erase("description");  // prose for humans; the layers and name are what rebuild it
   const std::string text = meta.dump();
   g.metadata.push_back({kTrainingMetadataName, std::vector<uint8_t>(text.begin(), text.end())});
   return g;

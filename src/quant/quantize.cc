@@ -87,7 +87,7 @@ int weight_axis(OpType t) { return t == OpType::kDepthwiseConv2D ? 3 : 0; }
 const char* op_name(OpType t) { return runtime::op_type_name(t); }
 
 // Weights of op `op` as int8 (per channel or per tensor), written into tensor `t` in place.
-WeightQuant quantize_weight_tensor(Tensor& t, OpType op, bool per_channel) {
+WeightQuant quantize_weight_tensor(Tensor& t, OpType op, bool per_channel, bool keep_ranges) {
   const std::vector<float> w = floats_of(t);
   WeightQuant q = per_channel ? quantize_weights_per_channel(w.data(), t.shape, weight_axis(op))
                               : quantize_weights_per_tensor(w.data(), static_cast<int64_t>(w.size()));
@@ -97,8 +97,10 @@ WeightQuant quantize_weight_tensor(Tensor& t, OpType op, bool per_channel) {
   t.quant.scale = q.scales;
   t.quant.zero_point.assign(q.scales.size(), 0);
   t.quant.axis = q.axis;
-  t.quant.min = q.min;
-  t.quant.max = q.max;
+  if (keep_ranges) {
+    t.quant.min = q.min;
+    t.quant.max = q.max;
+  }
   return q;
 }
 
@@ -249,7 +251,7 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
       constant_done[static_cast<size_t>(t)] = true;
       Tensor& dst = q.tensors[static_cast<size_t>(t)];
       if (weight) {
-        WeightQuant wq = quantize_weight_tensor(dst, op.type, opt.per_channel);
+        WeightQuant wq = quantize_weight_tensor(dst, op.type, opt.per_channel, opt.keep_ranges);
         describe_weights(row, src, wq, opt.per_channel, rep.warnings);
         ++rep.weights_quantized;
       }
@@ -295,8 +297,10 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
     dst.quant = {};
     dst.quant.scale = {act[t]->scale};
     dst.quant.zero_point = {act[t]->zero_point};
-    dst.quant.min = {act[t]->min};
-    dst.quant.max = {act[t]->max};
+    if (opt.keep_ranges) {
+      dst.quant.min = {act[t]->min};
+      dst.quant.max = {act[t]->max};
+    }
   }
 
   // Model I/O (§2.8): int8 as is; uint8 or float through a QUANTIZE / DEQUANTIZE at the boundary.
@@ -359,7 +363,8 @@ Result<QuantizeResult> quantize_dynamic(const Graph& g, const QuantizeOptions& o
         return Status::Error("constant " + quoted(src.name) + " is shared by several operators; cannot quantize it");
       } else {
         done[static_cast<size_t>(wt)] = true;
-        WeightQuant wq = quantize_weight_tensor(q.tensors[static_cast<size_t>(wt)], op.type, opt.per_channel);
+        WeightQuant wq = quantize_weight_tensor(q.tensors[static_cast<size_t>(wt)], op.type, opt.per_channel,
+                                                opt.keep_ranges);
         describe_weights(row, src, wq, opt.per_channel, rep.warnings);
         ++rep.weights_quantized;
         if (op.type == OpType::kFullyConnected) {
@@ -505,16 +510,17 @@ nlohmann::json quantization_record(const QuantizeOptions& options, const Calibra
                       {"per_channel", options.per_channel}};
   if (options.mode == Mode::kInt8) j["io"] = io_name(options.io);
   if (options.mode == Mode::kDynamic) j["min_elements"] = options.dynamic_min_elements;
+  if (options.keep_ranges) j["keep_ranges"] = true;
   if (calibration != nullptr && options.mode == Mode::kInt8) {
     char hash[24];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(calibration->indices_hash));
     j["calibration"] = {{"method", calibration->method},
                         {"samples", calibration->samples()},
-                        {"samples_requested", calibration->samples_requested},
                         {"seed", calibration->seed},
                         {"indices_fnv1a64", hash}};
-  } else {
-    j["calibration"] = nullptr;
+    if (calibration->samples_requested != calibration->samples()) {
+      j["calibration"]["samples_requested"] = calibration->samples_requested;
+    }
   }
   for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
   return j;

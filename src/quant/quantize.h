@@ -34,6 +34,10 @@ struct QuantizeOptions {
   bool per_channel = true;            // false: one weight scale per tensor (§2.4 per-tensor path)
   IoType io = IoType::kInt8;          // int8 mode only
   int64_t dynamic_min_elements = 1024;  // dynamic mode: smaller weight tensors stay float (§5.1)
+  // Store the calibrated min/max of activations and the per-channel min/max of weights in the
+  // file's QuantizationParameters. TFLite never reads them and the converter does not write them,
+  // so they are off by default (8 bytes per weight channel and per activation, plus vectors).
+  bool keep_ranges = false;
 };
 
 // One row per op (and one for each graph input), in execution order.
@@ -80,8 +84,10 @@ Status check_float_graph(const runtime::Graph& graph);
 Result<QuantizeResult> quantize_graph(const runtime::Graph& graph, const CalibrationResult* calibration,
                                       const QuantizeOptions& options);
 
-// The record stored as "octet.quantization": mode, options, and for int8 the calibration method,
-// samples, seed and hash of the sample indices. `extra` entries (e.g. the dataset) are merged in.
+// The record stored as "octet.quantization" (compact JSON): mode, per_channel, io (int8),
+// min_elements (dynamic), keep_ranges (only when set), and for int8 the calibration method,
+// samples, seed and FNV-1a hash of the sample indices (samples_requested only when it differs
+// from samples). `extra` entries (e.g. the dataset) are merged in.
 nlohmann::json quantization_record(const QuantizeOptions& options, const CalibrationResult* calibration,
                                    const nlohmann::json& extra = nlohmann::json::object());
 // Adds (or replaces) the "octet.quantization" metadata entry.

@@ -4,9 +4,14 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <set>
+#include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "tflite/schema/octet_tflite_generated.h"
 
 namespace octet::tflite {
 
@@ -263,14 +268,49 @@ std::pair<const Tensor*, std::string> boundary_quantized(const Graph& g, int32_t
 
 }  // namespace
 
-ByteBreakdown byte_breakdown(const Graph& g, size_t file_bytes) {
+namespace {
+
+// Bytes of the quantization vectors stored in a (verified) .tflite, each stored vector once.
+uint64_t stored_quant_bytes(const uint8_t* file) {
+  const ::tflite::Model* m = ::tflite::GetModel(file);
+  if (m->subgraphs() == nullptr || m->subgraphs()->size() == 0) return 0;
+  const auto* tensors = m->subgraphs()->Get(0)->tensors();
+  if (tensors == nullptr) return 0;
+  std::set<const void*> seen;
+  uint64_t n = 0;
+  auto add = [&](const auto* v, uint64_t element_size) {
+    if (v != nullptr && v->size() > 0 && seen.insert(v).second) n += v->size() * element_size;
+  };
+  for (const ::tflite::Tensor* t : *tensors) {
+    const ::tflite::QuantizationParameters* q = t ? t->quantization() : nullptr;
+    if (q == nullptr) continue;
+    add(q->min(), 4);
+    add(q->max(), 4);
+    add(q->scale(), 4);
+    add(q->zero_point(), 8);
+  }
+  return n;
+}
+
+}  // namespace
+
+ByteBreakdown byte_breakdown(const Graph& g, size_t file_bytes, const uint8_t* file) {
   ByteBreakdown b;
   b.file_bytes = file_bytes;
   const std::vector<ConstRole> role = const_roles(g);
+  std::set<std::string> seen;  // distinct quantization vectors, by element size and contents
+  auto count_once = [&](const auto& v) -> uint64_t {
+    using T = typename std::decay_t<decltype(v)>::value_type;
+    if (v.empty()) return 0;
+    std::string key(1, static_cast<char>(sizeof(T)));
+    key.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    return seen.insert(std::move(key)).second ? v.size() * sizeof(T) : 0;
+  };
   for (size_t i = 0; i < g.tensors.size(); ++i) {
     const Tensor& t = g.tensors[i];
     const runtime::QuantParams& q = t.quant;
-    b.quant_params += 4 * (q.scale.size() + q.min.size() + q.max.size()) + 8 * q.zero_point.size();
+    b.quant_params += count_once(q.scale) + count_once(q.zero_point) + count_once(q.min) + count_once(q.max);
+    if (q.scale.size() > 1) b.per_channel_required += 4 * q.scale.size() + 8 * q.zero_point.size();
     if (!t.is_constant) continue;
     const uint64_t n = t.data.size();
     if (role[i] == ConstRole::kOperand) {
@@ -287,10 +327,13 @@ ByteBreakdown byte_breakdown(const Graph& g, size_t file_bytes) {
       b.other_constants += n;
     }
   }
+  if (file != nullptr) b.quant_params = stored_quant_bytes(file);
   for (const auto& m : g.metadata) b.metadata += m.data.size();
   const uint64_t payload = b.float32_weights + b.int8_weights + b.int32_biases +
                            b.float16_weights + b.quant_params + b.other_constants + b.metadata;
   b.flatbuffer_overhead = file_bytes > payload ? file_bytes - payload : 0;
+  const uint64_t t7_base = b.int8_weights + b.int32_biases + b.per_channel_required;
+  b.t7_rest = file_bytes > t7_base ? file_bytes - t7_base : 0;
   return b;
 }
 
@@ -305,7 +348,7 @@ int64_t parameter_count(const Graph& g) {
   return n;
 }
 
-std::string describe_tflite(const Graph& g, size_t file_bytes) {
+std::string describe_tflite(const Graph& g, size_t file_bytes, const uint8_t* file) {
   std::string out;
   out += "model:       " + (g.description.empty() ? std::string("-") : g.description) + "\n";
   if (!g.name.empty()) out += "subgraph:    " + g.name + "\n";
@@ -338,7 +381,7 @@ std::string describe_tflite(const Graph& g, size_t file_bytes) {
   }
   out += tensors.str({0, 5});
 
-  const ByteBreakdown b = byte_breakdown(g, file_bytes);
+  const ByteBreakdown b = byte_breakdown(g, file_bytes, file);
   out += "\nBytes\n";
   TextTable bytes({"part", "bytes", "share"});
   auto row = [&](const char* name, uint64_t v) {
@@ -354,6 +397,11 @@ std::string describe_tflite(const Graph& g, size_t file_bytes) {
   row("flatbuffer overhead", b.flatbuffer_overhead);
   row("total (file)", b.file_bytes);
   out += bytes.str({1, 2});
+  if (b.int8_weights > 0) {
+    out += "  T7: per-channel scales + zero points as TFLite reads them " + with_commas(b.per_channel_required) +
+           " bytes; beyond int8 weights, int32 biases and those: " + with_commas(b.t7_rest) +
+           " bytes (target <= 4,096)\n";
+  }
   // The user's question: how much smaller than float32 is this file, against the ideal 4x?
   const double params_f32 = 4.0 * static_cast<double>(parameter_count(g));
   if (b.file_bytes > 0 && b.float32_weights == 0 && params_f32 > 0) {
@@ -387,7 +435,7 @@ std::string describe_tflite(const Graph& g, size_t file_bytes) {
   return out;
 }
 
-nlohmann::json describe_tflite_json(const Graph& g, size_t file_bytes) {
+nlohmann::json describe_tflite_json(const Graph& g, size_t file_bytes, const uint8_t* file) {
   using nlohmann::json;
   json j;
   j["description"] = g.description;
@@ -426,12 +474,13 @@ nlohmann::json describe_tflite_json(const Graph& g, size_t file_bytes) {
     tensors.push_back(jt);
   }
   j["tensors"] = tensors;
-  const ByteBreakdown b = byte_breakdown(g, file_bytes);
+  const ByteBreakdown b = byte_breakdown(g, file_bytes, file);
   j["bytes"] = {{"float32_weights", b.float32_weights}, {"int8_weights", b.int8_weights},
                 {"int32_biases", b.int32_biases},       {"float16_weights", b.float16_weights},
                 {"quant_params", b.quant_params},       {"other_constants", b.other_constants},
                 {"metadata", b.metadata},               {"flatbuffer_overhead", b.flatbuffer_overhead},
-                {"file", b.file_bytes}};
+                {"file", b.file_bytes},                 {"per_channel_required", b.per_channel_required},
+                {"t7_rest", b.t7_rest}};
   auto io = [&](const std::vector<int32_t>& list, bool input) {
     json arr = json::array();
     for (int32_t i : list) {

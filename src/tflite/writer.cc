@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <string>
 #include <utility>
 
 #include "core/file_io.h"
@@ -38,25 +39,63 @@ tfl::ActivationFunctionType to_fb(runtime::Activation a) {
   return tfl::ActivationFunctionType_NONE;
 }
 
-fb::Offset<tfl::Buffer> write_buffer(fb::FlatBufferBuilder& fbb, const std::vector<uint8_t>& d) {
-  fbb.ForceVectorAlignment(d.size(), sizeof(uint8_t), kBufferAlignment);
+fb::Offset<tfl::Buffer> write_buffer(fb::FlatBufferBuilder& fbb, const std::vector<uint8_t>& d,
+                                     bool align) {
+  if (align) fbb.ForceVectorAlignment(d.size(), sizeof(uint8_t), kBufferAlignment);
   auto data = fbb.CreateVector(d);
   return tfl::CreateBuffer(fbb, data);
 }
 
-fb::Offset<tfl::QuantizationParameters> write_quant(fb::FlatBufferBuilder& fbb,
-                                                    const runtime::QuantParams& q) {
-  if (q.scale.empty() && q.zero_point.empty() && q.min.empty() && q.max.empty()) return 0;
-  auto vec_or_null = [&](const auto& v) {
-    return v.empty() ? decltype(fbb.CreateVector(v))(0) : fbb.CreateVector(v);
-  };
-  auto min = vec_or_null(q.min);
-  auto max = vec_or_null(q.max);
-  auto scale = vec_or_null(q.scale);
-  auto zero_point = vec_or_null(q.zero_point);
-  return tfl::CreateQuantizationParameters(fbb, min, max, scale, zero_point,
-                                           tfl::QuantizationDetails_NONE, 0, q.axis);
-}
+// Identical vectors and quantization tables are written once and referenced by every table that
+// needs them (FlatBuffers offsets may be shared: the format is a DAG and readers, TFLite's
+// verifier included, follow each reference independently). Typical sharing: the all-zero
+// zero-point vector of a layer's weights and bias, the scale/zero point of a pool or reshape
+// output (equal to its input's), equal shapes.
+class SharedWriter {
+ public:
+  explicit SharedWriter(fb::FlatBufferBuilder& fbb) : fbb_(fbb) {}
+
+  template <typename T>
+  fb::Offset<fb::Vector<T>> vector(const std::vector<T>& v) {
+    const std::string key = key_of('v', v);
+    auto it = offsets_.find(key);
+    if (it != offsets_.end()) return fb::Offset<fb::Vector<T>>(it->second);
+    auto off = fbb_.CreateVector(v);
+    offsets_.emplace(key, off.o);
+    return off;
+  }
+
+  fb::Offset<tfl::QuantizationParameters> quant(const runtime::QuantParams& q) {
+    if (q.scale.empty() && q.zero_point.empty() && q.min.empty() && q.max.empty()) return 0;
+    const std::string key = key_of('s', q.scale) + key_of('z', q.zero_point) + key_of('m', q.min) +
+                            key_of('M', q.max) + key_of('a', std::vector<int32_t>{q.axis});
+    auto it = offsets_.find(key);
+    if (it != offsets_.end()) return fb::Offset<tfl::QuantizationParameters>(it->second);
+    auto min = q.min.empty() ? 0 : vector(q.min);
+    auto max = q.max.empty() ? 0 : vector(q.max);
+    auto scale = q.scale.empty() ? 0 : vector(q.scale);
+    auto zero_point = q.zero_point.empty() ? 0 : vector(q.zero_point);
+    auto off = tfl::CreateQuantizationParameters(fbb_, min, max, scale, zero_point,
+                                                 tfl::QuantizationDetails_NONE, 0, q.axis);
+    offsets_.emplace(key, off.o);
+    return off;
+  }
+
+ private:
+  // Tag, element size, element count, raw bytes: equal keys mean equal typed contents.
+  template <typename T>
+  static std::string key_of(char tag, const std::vector<T>& v) {
+    std::string k(1, tag);
+    k += static_cast<char>(sizeof(T));
+    const uint64_t n = v.size();
+    k.append(reinterpret_cast<const char*>(&n), sizeof n);
+    if (!v.empty()) k.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+    return k;
+  }
+
+  fb::FlatBufferBuilder& fbb_;
+  std::map<std::string, fb::uoffset_t> offsets_;
+};
 
 // Builtin options table and its union type for one op (NONE where TFLite writes none).
 std::pair<tfl::BuiltinOptions, fb::Offset<void>> write_options(fb::FlatBufferBuilder& fbb,
@@ -137,22 +176,23 @@ Result<std::vector<uint8_t>> serialize_tflite(const Graph& graph) {
   for (size_t i = 0; i < graph.tensors.size(); ++i) {
     if (!graph.tensors[i].is_constant) continue;
     tensor_buffer[i] = static_cast<uint32_t>(buffers.size());
-    buffers.push_back(write_buffer(fbb, graph.tensors[i].data));
+    buffers.push_back(write_buffer(fbb, graph.tensors[i].data, /*align=*/true));
   }
   std::vector<fb::Offset<tfl::Metadata>> metadata;
   for (const auto& m : graph.metadata) {
     const auto index = static_cast<uint32_t>(buffers.size());
-    buffers.push_back(write_buffer(fbb, m.data));
+    buffers.push_back(write_buffer(fbb, m.data, /*align=*/false));  // bytes, read by copy
     metadata.push_back(tfl::CreateMetadataDirect(fbb, m.name.c_str(), index));
   }
 
+  SharedWriter shared(fbb);
   std::vector<fb::Offset<tfl::Tensor>> tensors;
   tensors.reserve(graph.tensors.size());
   for (size_t i = 0; i < graph.tensors.size(); ++i) {
     const runtime::Tensor& t = graph.tensors[i];
-    auto shape = fbb.CreateVector(t.shape);
-    auto name = fbb.CreateString(t.name);
-    auto quant = write_quant(fbb, t.quant);
+    auto shape = shared.vector(t.shape);
+    auto name = fbb.CreateSharedString(t.name);
+    auto quant = shared.quant(t.quant);
     tensors.push_back(tfl::CreateTensor(fbb, shape, static_cast<tfl::TensorType>(t.type),
                                         tensor_buffer[i], name, quant));
   }
@@ -170,14 +210,15 @@ Result<std::vector<uint8_t>> serialize_tflite(const Graph& graph) {
                                               version, static_cast<tfl::BuiltinOperator>(code)));
     }
     auto [options_type, options] = write_options(fbb, op);
-    operators.push_back(tfl::CreateOperator(fbb, it->second, fbb.CreateVector(op.inputs),
-                                            fbb.CreateVector(op.outputs), options_type,
-                                            options));
+    auto inputs = shared.vector(op.inputs);
+    auto outputs = shared.vector(op.outputs);
+    operators.push_back(
+        tfl::CreateOperator(fbb, it->second, inputs, outputs, options_type, options));
   }
 
   auto subgraph = tfl::CreateSubGraph(fbb, fbb.CreateVector(tensors),
-                                      fbb.CreateVector(graph.inputs),
-                                      fbb.CreateVector(graph.outputs),
+                                      shared.vector(graph.inputs),
+                                      shared.vector(graph.outputs),
                                       fbb.CreateVector(operators), fbb.CreateString(graph.name));
   auto model = tfl::CreateModel(
       fbb, kSchemaVersion, fbb.CreateVector(codes), fbb.CreateVector(&subgraph, 1),

@@ -4,7 +4,11 @@
 // buffer 0; one OperatorCode per (builtin code, version) with deprecated_builtin_code =
 // min(code, 127); op versions from written_op_version() (op_codes.h); RESHAPE writes
 // ReshapeOptions only when new_shape is set; QUANTIZE/DEQUANTIZE/RELU/RELU6 write no options;
-// SOFTMAX always writes beta. Graph metadata entries become Model.metadata with one buffer each.
+// SOFTMAX always writes beta. Graph metadata entries become Model.metadata with one buffer each
+// (not aligned: they are bytes). Size: default-valued fields are omitted (FlatBufferBuilder's
+// default), and identical vectors (quantization scales/zero points/ranges, shapes, operator
+// inputs/outputs), identical QuantizationParameters tables and identical strings are stored once
+// and shared by offset, e.g. the all-zero zero-point vector of a layer's weights and its bias.
 #pragma once
 
 #include <cstdint>

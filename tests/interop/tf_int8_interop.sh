@@ -10,7 +10,8 @@
 #      images exactly as octet feeds them (`octet predict --raw-inputs`);
 #   3. 1,000 test images: quantized as TFLite's reference QUANTIZE does (tools/interop/quantize_inputs.py)
 #      and run through LiteRT BUILTIN_REF; and through `octet predict` on the same file;
-#   4. octet's input bytes must equal ours, and its int8 output bytes TFLite's (count of differing bytes).
+#   4. octet's input bytes must equal ours, and its int8 output bytes TFLite's (count of differing bytes);
+#   5. `octet quantize` of the same float model must give a file no larger than the converter's (T7).
 # FULLY_CONNECTED: TFLite >= 2.20 BUILTIN_REF requantizes FC in double precision (docs/quantization.md
 # §3.6.3); octet's interpreter has that mode (InterpreterOptions::fc_requant) but `octet predict` has
 # no flag for it yet, so differences in the model with FC are reported, not failed, unless the flag
@@ -124,6 +125,23 @@ EOF
   fi
   "$octet" -q compare --float "$d/float.tflite" --quant "$d/tf_int8.tflite" --data "$data" --samples $count \
     || echo "(octet compare failed; not part of the verdict)"
+  # Size (target T7): octet's own int8 file of the same float model must not be larger than the
+  # converter's (same tensors, weights and per-channel parameters; the rest is tables and metadata).
+  if "$octet" -q quantize --model "$d/float.tflite" --mode int8 --calib "$data" --samples $calib \
+      --out "$d/octet_int8.tflite" >/dev/null 2>"$d/quantize.log"; then
+    local ours theirs
+    ours=$(stat -c %s "$d/octet_int8.tflite")
+    theirs=$(stat -c %s "$d/tf_int8.tflite")
+    echo "interop: $name int8 file size: octet $ours bytes, TensorFlow's converter $theirs bytes"
+    if [ "$ours" -gt "$theirs" ]; then
+      echo "FAIL: $name: octet's int8 file is larger than TensorFlow's"
+      status=1
+    fi
+  else
+    cat "$d/quantize.log"
+    echo "FAIL: $name: octet quantize failed"
+    status=1
+  fi
 }
 
 run_model interop_nofc "$src/tests/interop/interop_nofc.json" yes

@@ -66,11 +66,24 @@ TEST(QuantizeInt8, EveryTensorFollowsTheSpec) {
   };
   auto params = [&](const std::string& name) { return activation_params(range(name).min, range(name).max).value(); };
 
-  // Input and conv output: calibrated (§2.3); calibrated min/max stored.
+  // Input and conv output: calibrated (§2.3); calibrated min/max not stored by default (the
+  // converter does not store them either, TFLite never reads them).
   const ActivationParams pin = params("input"), pconv = params("conv");
   expect_act(find(q, "input"), pin.scale, pin.zero_point);
-  EXPECT_EQ(find(q, "input").quant.min, std::vector<float>{range("input").min});
-  EXPECT_EQ(find(q, "input").quant.max, std::vector<float>{range("input").max});
+  for (const Tensor& t : q.tensors) {
+    EXPECT_TRUE(t.quant.min.empty() && t.quant.max.empty()) << t.name;
+  }
+  {
+    QuantizeOptions keep;
+    keep.keep_ranges = true;
+    auto k = quantize_graph(g, &c, keep);
+    ASSERT_TRUE(k.ok()) << k.status().message();
+    EXPECT_EQ(find(k->graph, "input").quant.min, std::vector<float>{range("input").min});
+    EXPECT_EQ(find(k->graph, "input").quant.max, std::vector<float>{range("input").max});
+    EXPECT_EQ(find(k->graph, "conv/kernel").quant.min.size(), find(k->graph, "conv/kernel").quant.scale.size());
+    EXPECT_EQ(quantization_record(keep, &c)["keep_ranges"], true);
+    EXPECT_FALSE(quantization_record({}, &c).contains("keep_ranges"));
+  }
   expect_act(find(q, "conv"), pconv.scale, pconv.zero_point);
   EXPECT_EQ(pconv.zero_point, -128);  // fused RELU: the range starts at 0
   // Pool and reshape outputs take their input's parameters (§1.3).

@@ -21,9 +21,15 @@ TEST(TfliteInspect, ByteBreakdownAddsUpToTheFileSize) {
   EXPECT_EQ(b.float32_weights, 0u);
   EXPECT_EQ(b.float16_weights, 0u);
   EXPECT_EQ(b.other_constants, 0u);
-  // Scales 4 B, zero points 8 B, min/max 4 B each: xq 1+1, w 2+2 (+2+2 min/max), b 2+2, c 1+1,
-  // r 1+1, fw 1+1, fo 1+1, s 1+1.
-  EXPECT_EQ(b.quant_params, 4u * 10 + 8u * 10 + 4u * 4);
+  // Scales 4 B, zero points 8 B, min/max 4 B each, every distinct vector once (the writer shares
+  // equal vectors): scales xq, w (2), b (2), c (= r's), fw, fo, s; zero points [-128] (xq, c, r, s),
+  // [0,0] (w, b), [0] (fw), [3] (fo); w's min and max (2 + 2).
+  EXPECT_EQ(b.quant_params, 4u * 9 + 8u * 5 + 4u * 4);
+  // Counted from the file's own vectors: the same, since the writer stored each of them once.
+  EXPECT_EQ(byte_breakdown(g, bytes->size(), bytes->data()).quant_params, b.quant_params);
+  // T7: the per-channel params TFLite reads (w and b: 2 scales + 2 zero points each, not shared).
+  EXPECT_EQ(b.per_channel_required, 2u * (2 * 4 + 2 * 8));
+  EXPECT_EQ(b.t7_rest, bytes->size() - b.int8_weights - b.int32_biases - b.per_channel_required);
   EXPECT_EQ(b.float32_weights + b.int8_weights + b.int32_biases + b.float16_weights +
                 b.quant_params + b.other_constants + b.metadata + b.flatbuffer_overhead,
             bytes->size());
