@@ -1,5 +1,6 @@
 // octet train: trains a model spec on a dataset with the float engine and saves a float32 .tflite.
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -21,6 +22,13 @@ struct TrainArgs {
   int threads = 0;
   bool json = false;
 };
+
+// The float as its shortest decimal (1e-3, not 0.0010000000474974513) for the JSON record.
+double round_trip_decimal(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(v));
+  return std::strtod(buf, nullptr);
+}
 
 Status run_train(const TrainArgs& a) {
   double t_start = now_seconds();
@@ -56,7 +64,7 @@ Status run_train(const TrainArgs& a) {
       {"epochs", a.opt.epochs},
       {"batch", a.opt.batch},
       {"optimizer", a.opt.optimizer},
-      {"lr", a.opt.lr},
+      {"lr", round_trip_decimal(a.opt.lr)},
       {"precise_bn_batches", a.opt.precise_bn_batches},
       {"validation_fraction", a.validation},
       {"test_accuracy", test_acc},
