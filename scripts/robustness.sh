@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Robustness stage (issue "Robustness"): the whole test suite under ASan + UBSan, then every
+# libFuzzer target for a fixed time on its generated seed corpus. Fails on any sanitizer report,
+# test failure or fuzzer crash/leak/timeout/OOM. scripts/test.sh runs it when OCTET_CI_EXTRA=1.
+# Knobs: OCTET_ROBUSTNESS_STAGES ("asan fuzz" by default), OCTET_FUZZ_SECONDS (default 60 per
+# fuzzer), OCTET_FUZZ_TARGETS (default: all five). Needs clang-14 and libclang-rt-14-dev.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${OCTET_FUZZ_SECONDS:-60}
+targets=(${OCTET_FUZZ_TARGETS:-fuzz_tflite_reader fuzz_idx fuzz_cifar_bin fuzz_image_decode fuzz_archive})
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+stages=${OCTET_ROBUSTNESS_STAGES:-asan fuzz}
+stage_start=$SECONDS
+
+if [[ " $stages " == *" asan "* ]]; then
+echo "robustness: ASan + UBSan build (build-asan/)" >&2
+cmake -S . -B build-asan -G Ninja -DOCTET_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DOCTET_BUILD_BENCH=OFF >&2
+cmake --build build-asan -j2 >&2
+echo "robustness: tests under ASan + UBSan (Python interop tests skipped)" >&2
+ctest --test-dir build-asan --output-on-failure -j2 -E "[Ii]nterop"
+echo "robustness: ASan + UBSan stage done after $((SECONDS - stage_start)) s" >&2
+fi
+[[ " $stages " == *" fuzz "* ]] || exit 0
+
+echo "robustness: fuzzers (build-fuzz/, clang + libFuzzer + ASan + UBSan)" >&2
+cc=$(command -v clang-14 || command -v clang)
+cxx=$(command -v clang++-14 || command -v clang++)
+CC=$cc CXX=$cxx cmake -S . -B build-fuzz -G Ninja -DOCTET_FUZZ=ON -DOCTET_SANITIZE=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCTET_BUILD_TESTS=OFF -DOCTET_BUILD_BENCH=OFF >&2
+cmake --build build-fuzz -j2 --target fuzz_make_seeds "${targets[@]}" >&2
+fuzz/make_corpus.sh build-fuzz build-fuzz/corpus
+declare -A seeds=([fuzz_tflite_reader]=tflite [fuzz_idx]=idx [fuzz_cifar_bin]=cifar_bin
+                  [fuzz_image_decode]=image [fuzz_archive]=archive)
+failed=()
+for t in "${targets[@]}"; do
+  work=build-fuzz/corpus-work/$t
+  art=build-fuzz/artifacts/$t
+  rm -rf "$work" "$art"
+  mkdir -p "$work" "$art"
+  echo "robustness: $t for ${seconds}s" >&2
+  # New inputs go to $work (the first folder); the generated seeds stay as they are.
+  if ! "build-fuzz/fuzz/$t" -seed=1 -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+      -print_final_stats=1 -artifact_prefix="$art/" "$work" "build-fuzz/corpus/${seeds[$t]}" \
+      > "build-fuzz/$t.log" 2>&1; then
+    tail -n 60 "build-fuzz/$t.log" >&2
+    failed+=("$t")
+  else
+    grep -E "^stat::number_of_executed_units|^#[0-9]+.*DONE" "build-fuzz/$t.log" | tail -n 2 >&2 || true
+  fi
+done
+echo "robustness: $((SECONDS - stage_start)) s" >&2
+if ((${#failed[@]})); then
+  echo "robustness: FAILED: ${failed[*]} (inputs in build-fuzz/artifacts/)" >&2
+  exit 1
+fi
+echo "robustness: all fuzzers ran ${seconds}s each without a finding" >&2
