@@ -16,4 +16,30 @@ Status check_strides(const PrepareContext& ctx, bool dilation);
 Status window(const PrepareContext& ctx, const char* axis, int in, int kernel, int stride,
               int dilation, kernels::Window1D* w);
 
+// Pooling geometry shared by the float and int8 pools: checks the window, sets the output shape
+// [N, OH, OW, C] and fills the geometry fields every pool params struct has; *rows = N * OH (the
+// unit of work split over threads).
+Status pool_windows(PrepareContext& ctx, kernels::Window1D* wy, kernels::Window1D* wx);
+
+template <typename PoolParams>
+Status prepare_pool_geometry(PrepareContext& ctx, PoolParams* p, int* rows) {
+  kernels::Window1D wy, wx;
+  OCTET_RETURN_IF_ERROR(pool_windows(ctx, &wy, &wx));
+  const RuntimeTensor& in = ctx.input(0);
+  const OpOptions& o = ctx.options();
+  p->in_h = in.dim(1);
+  p->in_w = in.dim(2);
+  p->channels = in.dim(3);
+  p->filter_h = o.filter_h;
+  p->filter_w = o.filter_w;
+  p->stride_h = o.stride_h;
+  p->stride_w = o.stride_w;
+  p->pad_top = wy.pad_before;
+  p->pad_left = wx.pad_before;
+  p->out_h = wy.out;
+  p->out_w = wx.out;
+  *rows = in.dim(0) * wy.out;
+  return Status::Ok();
+}
+
 }  // namespace octet::runtime::ops

@@ -18,43 +18,9 @@ Status prepare_pool2d_f32(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kFloat32));
   OCTET_RETURN_IF_ERROR(check_padding(ctx));
   OCTET_RETURN_IF_ERROR(check_strides(ctx, false));
-  const OpOptions& o = ctx.options();
-  if (o.filter_h < 1 || o.filter_w < 1) {
-    return ctx.error("filter size must be >= 1, is " + std::to_string(o.filter_h) + "x" +
-                     std::to_string(o.filter_w));
-  }
-  const RuntimeTensor& in = ctx.input(0);
   auto d = std::make_unique<Pool2DData>();
-  kernels::F32Pool2DParams& p = d->params;
-  OCTET_RETURN_IF_ERROR(get_f32_clamp(ctx, &p.clamp));
-  kernels::Window1D wy, wx;
-  OCTET_RETURN_IF_ERROR(window(ctx, "height", in.dim(1), o.filter_h, o.stride_h, 1, &wy));
-  OCTET_RETURN_IF_ERROR(window(ctx, "width", in.dim(2), o.filter_w, o.stride_w, 1, &wx));
-  // Every clipped window must keep at least one tap (the average divides by their count).
-  auto all_windows_hit = [](const kernels::Window1D& w, int in_size, int filter, int stride) {
-    for (int i = 0; i < w.out; ++i) {
-      int start = i * stride - w.pad_before;
-      if (start + filter <= 0 || start >= in_size) return false;
-    }
-    return true;
-  };
-  if (!all_windows_hit(wy, in.dim(1), o.filter_h, o.stride_h) ||
-      !all_windows_hit(wx, in.dim(2), o.filter_w, o.stride_w)) {
-    return ctx.error("a pooling window lies entirely in the padding");
-  }
-  OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, {in.dim(0), wy.out, wx.out, in.dim(3)}));
-  p.in_h = in.dim(1);
-  p.in_w = in.dim(2);
-  p.channels = in.dim(3);
-  p.filter_h = o.filter_h;
-  p.filter_w = o.filter_w;
-  p.stride_h = o.stride_h;
-  p.stride_w = o.stride_w;
-  p.pad_top = wy.pad_before;
-  p.pad_left = wx.pad_before;
-  p.out_h = wy.out;
-  p.out_w = wx.out;
-  d->rows = in.dim(0) * wy.out;
+  OCTET_RETURN_IF_ERROR(get_f32_clamp(ctx, &d->params.clamp));
+  OCTET_RETURN_IF_ERROR(prepare_pool_geometry(ctx, &d->params, &d->rows));
   ctx.set_data(std::move(d));
   return Status::Ok();
 }
@@ -73,6 +39,30 @@ void eval_pool2d_f32(const EvalContext& ctx) {
 }
 
 }  // namespace
+
+Status pool_windows(PrepareContext& ctx, kernels::Window1D* wy, kernels::Window1D* wx) {
+  const OpOptions& o = ctx.options();
+  if (o.filter_h < 1 || o.filter_w < 1) {
+    return ctx.error("filter size must be >= 1, is " + std::to_string(o.filter_h) + "x" +
+                     std::to_string(o.filter_w));
+  }
+  const RuntimeTensor& in = ctx.input(0);
+  OCTET_RETURN_IF_ERROR(window(ctx, "height", in.dim(1), o.filter_h, o.stride_h, 1, wy));
+  OCTET_RETURN_IF_ERROR(window(ctx, "width", in.dim(2), o.filter_w, o.stride_w, 1, wx));
+  // Every clipped window must keep at least one tap (the average divides by their count).
+  auto all_windows_hit = [](const kernels::Window1D& w, int in_size, int filter, int stride) {
+    for (int i = 0; i < w.out; ++i) {
+      int start = i * stride - w.pad_before;
+      if (start + filter <= 0 || start >= in_size) return false;
+    }
+    return true;
+  };
+  if (!all_windows_hit(*wy, in.dim(1), o.filter_h, o.stride_h) ||
+      !all_windows_hit(*wx, in.dim(2), o.filter_w, o.stride_w)) {
+    return ctx.error("a pooling window lies entirely in the padding");
+  }
+  return ctx.set_output_shape(0, {in.dim(0), wy->out, wx->out, in.dim(3)});
+}
 
 Status prepare_max_pool2d_f32(PrepareContext& ctx) { return prepare_pool2d_f32(ctx); }
 Status prepare_average_pool2d_f32(PrepareContext& ctx) { return prepare_pool2d_f32(ctx); }

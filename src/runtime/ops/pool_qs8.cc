@@ -44,45 +44,12 @@ Status prepare_pool2d_qs8(PrepareContext& ctx) {
                      std::to_string(in.zero_point) + " / " + std::to_string(out.zero_point) +
                      "); int8 pooling does not requantize");
   }
-  const OpOptions& o = ctx.options();
-  if (o.filter_h < 1 || o.filter_w < 1) {
-    return ctx.error("filter size must be >= 1, is " + std::to_string(o.filter_h) + "x" +
-                     std::to_string(o.filter_w));
-  }
-  const RuntimeTensor& x = ctx.input(0);
   auto d = std::make_unique<Qs8PoolData>();
-  kernels::Qs8Pool2DParams& p = d->params;
   kernels::QuantizedActivationRange range;
   OCTET_RETURN_IF_ERROR(get_qs8_activation_range(ctx, out, &range));
-  kernels::Window1D wy, wx;
-  OCTET_RETURN_IF_ERROR(window(ctx, "height", x.dim(1), o.filter_h, o.stride_h, 1, &wy));
-  OCTET_RETURN_IF_ERROR(window(ctx, "width", x.dim(2), o.filter_w, o.stride_w, 1, &wx));
-  auto all_windows_hit = [](const kernels::Window1D& w, int in_size, int filter, int stride) {
-    for (int i = 0; i < w.out; ++i) {
-      int start = i * stride - w.pad_before;
-      if (start + filter <= 0 || start >= in_size) return false;
-    }
-    return true;
-  };
-  if (!all_windows_hit(wy, x.dim(1), o.filter_h, o.stride_h) ||
-      !all_windows_hit(wx, x.dim(2), o.filter_w, o.stride_w)) {
-    return ctx.error("a pooling window lies entirely in the padding");
-  }
-  OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, {x.dim(0), wy.out, wx.out, x.dim(3)}));
-  p.in_h = x.dim(1);
-  p.in_w = x.dim(2);
-  p.channels = x.dim(3);
-  p.filter_h = o.filter_h;
-  p.filter_w = o.filter_w;
-  p.stride_h = o.stride_h;
-  p.stride_w = o.stride_w;
-  p.pad_top = wy.pad_before;
-  p.pad_left = wx.pad_before;
-  p.out_h = wy.out;
-  p.out_w = wx.out;
-  p.act_min = range.min;
-  p.act_max = range.max;
-  d->rows = x.dim(0) * wy.out;
+  d->params.act_min = range.min;
+  d->params.act_max = range.max;
+  OCTET_RETURN_IF_ERROR(prepare_pool_geometry(ctx, &d->params, &d->rows));
   ctx.set_data(std::move(d));
   return Status::Ok();
 }
