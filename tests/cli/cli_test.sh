@@ -5,29 +5,7 @@
 set -uo pipefail
 octet=$1
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0 checks=0
-run() {  # run NAME COMMAND...: the command must succeed; its stdout is kept in $work/last.out
-  checks=$((checks + 1))
-  if ! "${@:2}" >"$work/last.out" 2>"$work/last.err"; then
-    echo "FAIL: $1"; sed 's/^/  | /' "$work/last.err" | tail -5; failures=$((failures + 1))
-  fi
-}
-check() {  # check NAME COMMAND...: an assertion; must succeed; leaves $work/last.out alone
-  checks=$((checks + 1))
-  if ! "${@:2}" >/dev/null 2>"$work/check.err"; then
-    echo "FAIL: $1"; sed 's/^/  | /' "$work/check.err" | tail -5; failures=$((failures + 1))
-  fi
-}
-expect_error() {  # expect_error NAME PATTERN COMMAND...: must exit 1 and print PATTERN on stderr
-  checks=$((checks + 1))
-  "${@:3}" >"$work/last.out" 2>"$work/last.err"
-  local rc=$?
-  if [ $rc -ne 1 ] || ! grep -q -- "$2" "$work/last.err"; then
-    echo "FAIL: $1 (exit $rc, stderr:)"; sed 's/^/  | /' "$work/last.err" | tail -5; failures=$((failures + 1))
-  fi
-}
+source "$here/check_lib.sh"
 
 python3 "$here/make_synthetic_mnist.py" "$work/data" 600 200 || { echo "cannot make data"; exit 1; }
 data=$work/data
@@ -67,5 +45,4 @@ mkdir -p "$work/rgb"
 expect_error "wrong image shape" "expects" "$octet" -q train --model cifar_micro --data "$data" --epochs 1 --out "$work/y.tflite"
 check "no partial output left" test ! -e "$work/y.tflite"
 
-echo "cli: $((checks - failures)) passed, $failures failed"
-[ $failures -eq 0 ]
+finish "cli"

@@ -6,29 +6,7 @@
 set -uo pipefail
 octet=$1
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0 checks=0
-run() {  # run NAME COMMAND...: must succeed; stdout in $work/last.out, stderr in $work/last.err
-  checks=$((checks + 1))
-  if ! "${@:2}" >"$work/last.out" 2>"$work/last.err"; then
-    echo "FAIL: $1"; sed 's/^/  | /' "$work/last.err" | tail -5; failures=$((failures + 1))
-  fi
-}
-check() {  # check NAME COMMAND...: an assertion
-  checks=$((checks + 1))
-  if ! "${@:2}" >/dev/null 2>"$work/check.err"; then
-    echo "FAIL: $1"; sed 's/^/  | /' "$work/check.err" | tail -5; failures=$((failures + 1))
-  fi
-}
-expect_error() {  # expect_error NAME PATTERN COMMAND...: must exit 1 and print PATTERN on stderr
-  checks=$((checks + 1))
-  "${@:3}" >"$work/last.out" 2>"$work/last.err"
-  local rc=$?
-  if [ $rc -ne 1 ] || ! grep -q -- "$2" "$work/last.err"; then
-    echo "FAIL: $1 (exit $rc, stderr:)"; sed 's/^/  | /' "$work/last.err" | tail -5; failures=$((failures + 1))
-  fi
-}
+source "$here/check_lib.sh"
 
 python3 "$here/make_synthetic_mnist.py" "$work/data" 600 200 || { echo "cannot make data"; exit 1; }
 data=$work/data
@@ -108,5 +86,4 @@ check "input survived" cmp "$work/f.tflite" "$work/f.copy"
 expect_error "--io is for int8" "int8 only" "$octet" -q quantize --model "$work/f.tflite" --mode dynamic --io uint8 --out "$work/x.tflite"
 check "no partial output left" test ! -e "$work/x.tflite"
 
-echo "quantize cli: $((checks - failures)) passed, $failures failed"
-[ $failures -eq 0 ]
+finish "quantize cli"

@@ -6,29 +6,7 @@
 set -uo pipefail
 octet=$1
 src=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0 checks=0
-run() {  # run NAME COMMAND...: must succeed; stdout in $work/last.out, stderr in $work/last.err
-  checks=$((checks + 1))
-  if ! "${@:2}" >"$work/last.out" 2>"$work/last.err"; then
-    echo "FAIL: $1"; sed 's/^/  | /' "$work/last.err" | tail -5; failures=$((failures + 1))
-  fi
-}
-check() {  # check NAME COMMAND...: an assertion
-  checks=$((checks + 1))
-  if ! "${@:2}" >/dev/null 2>"$work/check.err"; then
-    echo "FAIL: $1"; sed 's/^/  | /' "$work/check.err" | tail -5; failures=$((failures + 1))
-  fi
-}
-expect_error() {  # expect_error NAME PATTERN COMMAND...: must exit 1 and print PATTERN on stderr
-  checks=$((checks + 1))
-  "${@:3}" >"$work/last.out" 2>"$work/last.err"
-  local rc=$?
-  if [ $rc -ne 1 ] || ! grep -q -- "$2" "$work/last.err"; then
-    echo "FAIL: $1 (exit $rc, stderr:)"; sed 's/^/  | /' "$work/last.err" | tail -5; failures=$((failures + 1))
-  fi
-}
+source "$src/tests/cli/check_lib.sh"
 json() {  # json FILE PYTHON_EXPR: the expression over `j` must be true
   python3 -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1"
 }
@@ -90,5 +68,4 @@ run "different models" "$octet" -q compare --float "$work/f.tflite" --quant "$wo
 check "different models: only matching op types paired" json "$work/last.out" \
   "[l['op'] for l in j['layers']] == ['input', 'RESHAPE', 'FULLY_CONNECTED', 'FULLY_CONNECTED', 'SOFTMAX']"
 
-echo "compare_cli_test: $((checks - failures)) passed, $failures failed"
-[ $failures = 0 ]
+finish "compare_cli_test"
