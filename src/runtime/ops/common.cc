@@ -45,4 +45,18 @@ Status window(const PrepareContext& ctx, const char* axis, int in, int kernel, i
   return Status::Ok();
 }
 
+Status conv_filter_dims(PrepareContext& ctx, int* cout, int* kh, int* kw) {
+  const RuntimeTensor& in = ctx.input(0);
+  const RuntimeTensor& filter = ctx.input(1);
+  if (filter.dim(3) != in.dim(3)) {
+    return ctx.error("filter shape " + shape_to_string(filter.shape) + " does not match the " +
+                     std::to_string(in.dim(3)) + " input channels (grouped convolution is unsupported)");
+  }
+  *cout = filter.dim(0);
+  *kh = filter.dim(1);
+  *kw = filter.dim(2);
+  if (*cout < 1 || *kh < 1 || *kw < 1) return ctx.error("empty filter " + shape_to_string(filter.shape));
+  return Status::Ok();
+}
+
 }  // namespace octet::runtime::ops

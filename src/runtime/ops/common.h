@@ -16,6 +16,10 @@ Status check_strides(const PrepareContext& ctx, bool dilation);
 Status window(const PrepareContext& ctx, const char* axis, int in, int kernel, int stride,
               int dilation, kernels::Window1D* w);
 
+// CONV_2D's OHWI filter [Cout, KH, KW, Cin] against the input's channels (no grouped conv):
+// returns Cout, KH, KW, or an error naming the shapes.
+Status conv_filter_dims(PrepareContext& ctx, int* cout, int* kh, int* kw);
+
 // Pooling geometry shared by the float and int8 pools: checks the window, sets the output shape
 // [N, OH, OW, C] and fills the geometry fields every pool params struct has; *rows = N * OH (the
 // unit of work split over threads).

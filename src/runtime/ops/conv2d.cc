@@ -27,13 +27,8 @@ Status prepare_conv2d_f32(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(check_padding(ctx));
   OCTET_RETURN_IF_ERROR(check_strides(ctx, true));
   const RuntimeTensor& in = ctx.input(0);
-  const RuntimeTensor& filter = ctx.input(1);
-  const int cout = filter.dim(0), kh = filter.dim(1), kw = filter.dim(2), cin = in.dim(3);
-  if (filter.dim(3) != cin) {
-    return ctx.error("filter shape " + shape_to_string(filter.shape) + " does not match the " +
-                     std::to_string(cin) + " input channels (grouped convolution is unsupported)");
-  }
-  if (cout < 1 || kh < 1 || kw < 1) return ctx.error("empty filter " + shape_to_string(filter.shape));
+  int cout, kh, kw;
+  OCTET_RETURN_IF_ERROR(conv_filter_dims(ctx, &cout, &kh, &kw));
   auto d = std::make_unique<Conv2DData>();
   d->has_bias = ctx.has_input(2);
   if (d->has_bias) {
@@ -51,14 +46,14 @@ Status prepare_conv2d_f32(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, {in.dim(0), wy.out, wx.out, cout}));
 
   kernels::Im2ColGeometry& g = d->params.geometry;
-  g = {in.dim(1), in.dim(2), cin, kh, kw, o.stride_h, o.stride_w, o.dilation_h, o.dilation_w,
+  g = {in.dim(1), in.dim(2), in.dim(3), kh, kw, o.stride_h, o.stride_w, o.dilation_h, o.dilation_w,
        wy.pad_before, wx.pad_before, wy.out, wx.out};
   d->params.out_channels = cout;
   d->params.pointwise = kh == 1 && kw == 1 && o.stride_h == 1 && o.stride_w == 1 &&
                         wy.pad_before == 0 && wx.pad_before == 0 && wy.out == g.in_h &&
                         wx.out == g.in_w;
   d->batch = in.dim(0);
-  d->in_image = static_cast<long>(g.in_h) * g.in_w * cin;
+  d->in_image = static_cast<long>(g.in_h) * g.in_w * g.channels;
   d->out_image = static_cast<long>(wy.out) * wx.out * cout;
   if (!d->params.pointwise) {
     const int chunks = std::min(ctx.num_threads(), d->batch);

@@ -81,14 +81,8 @@ Status prepare_conv2d_hybrid(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kFloat32, 4));
   OCTET_RETURN_IF_ERROR(ctx.check_input(1, "filter", DataType::kInt8, 4));
   OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kFloat32));
-  const RuntimeTensor& in = ctx.input(0);
-  const RuntimeTensor& filter = ctx.input(1);
-  const int cout = filter.dim(0), kh = filter.dim(1), kw = filter.dim(2), cin = in.dim(3);
-  if (filter.dim(3) != cin) {
-    return ctx.error("filter shape " + shape_to_string(filter.shape) + " does not match the " +
-                     std::to_string(cin) + " input channels (grouped convolution is unsupported)");
-  }
-  if (cout < 1 || kh < 1 || kw < 1) return ctx.error("empty filter " + shape_to_string(filter.shape));
+  int cout, kh, kw;
+  OCTET_RETURN_IF_ERROR(conv_filter_dims(ctx, &cout, &kh, &kw));
   auto d = std::make_unique<HybridConvData>();
   OCTET_RETURN_IF_ERROR(prepare_common(ctx, kh, kw, cout, 0, d.get()));
   ctx.set_data(std::move(d));

@@ -3,6 +3,7 @@
 // tensor with zero points 0, optional int32 bias [Cout]. Multipliers are computed here, in double.
 // Output rows (batch, y) are split over the pool's threads; the integer result does not depend on it.
 #include "runtime/kernels/reference/qs8_depthwise_conv2d_ref.h"
+#include "runtime/ops/common.h"
 #include "runtime/ops/ops.h"
 #include "runtime/ops/qs8_common.h"
 
@@ -69,13 +70,8 @@ Status prepare_conv2d_qs8(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(ctx.check_input(1, "filter", DataType::kInt8, 4));
   OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kInt8));
   const RuntimeTensor& in = ctx.input(0);
-  const RuntimeTensor& filter = ctx.input(1);
-  const int cout = filter.dim(0), kh = filter.dim(1), kw = filter.dim(2), cin = in.dim(3);
-  if (filter.dim(3) != cin) {
-    return ctx.error("filter shape " + shape_to_string(filter.shape) + " does not match the " +
-                     std::to_string(cin) + " input channels (grouped convolution is unsupported)");
-  }
-  if (cout < 1 || kh < 1 || kw < 1) return ctx.error("empty filter " + shape_to_string(filter.shape));
+  int cout, kh, kw;
+  OCTET_RETURN_IF_ERROR(conv_filter_dims(ctx, &cout, &kh, &kw));
   auto d = std::make_unique<Qs8ConvData>();
   OCTET_RETURN_IF_ERROR(prepare_output_stage(ctx, cout, 0, d.get(), &d->conv.output));
   OCTET_RETURN_IF_ERROR(conv_geometry(ctx, in, kh, kw, cout, &d->conv.geometry));
