@@ -3,6 +3,7 @@
 
 #include "runtime/kernels/conv_geometry.h"
 #include "runtime/kernels/reference/f32_activation.h"
+#include "runtime/kernels/reference/f32_mean_ref.h"
 #include "runtime/ops/op_context.h"
 
 namespace octet::runtime::ops {
@@ -19,6 +20,10 @@ Status window(const PrepareContext& ctx, const char* axis, int in, int kernel, i
 // CONV_2D's OHWI filter [Cout, KH, KW, Cin] against the input's channels (no grouped conv):
 // returns Cout, KH, KW, or an error naming the shapes.
 Status conv_filter_dims(PrepareContext& ctx, int* cout, int* kh, int* kw);
+
+// MEAN's reduced axes (a constant int32 input) and output shape, shared by float and int8 MEAN:
+// fills the shape fields of *params and sets output 0's shape.
+Status prepare_mean_shape(PrepareContext& ctx, kernels::F32MeanParams* params);
 
 // Pooling geometry shared by the float and int8 pools: checks the window, sets the output shape
 // [N, OH, OW, C] and fills the geometry fields every pool params struct has; *rows = N * OH (the

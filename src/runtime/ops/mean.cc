@@ -1,6 +1,7 @@
 // MEAN, float32: inputs (data, axes as a constant int32 tensor of rank 0 or 1), option keep_dims.
 // Negative axes count from the end; repeated axes count once.
 #include "runtime/kernels/reference/f32_mean_ref.h"
+#include "runtime/ops/common.h"
 #include "runtime/ops/ops.h"
 
 namespace octet::runtime::ops {
@@ -12,12 +13,7 @@ struct MeanData : OpData {
 
 }  // namespace
 
-Status prepare_mean_f32(PrepareContext& ctx) {
-  OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 2, 1));
-  OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kFloat32));
-  OCTET_RETURN_IF_ERROR(ctx.check_input(1, "axes", DataType::kInt32));
-  OCTET_RETURN_IF_ERROR(ctx.check_static(1, "axes"));
-  OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kFloat32));
+Status prepare_mean_shape(PrepareContext& ctx, kernels::F32MeanParams* params) {
   const RuntimeTensor& in = ctx.input(0);
   const RuntimeTensor& axes = ctx.input(1);
   const int rank = in.rank();
@@ -35,8 +31,7 @@ Status prepare_mean_f32(PrepareContext& ctx) {
     }
     reduced[a < 0 ? a + rank : a] = true;
   }
-  auto d = std::make_unique<MeanData>();
-  kernels::F32MeanParams& p = d->params;
+  kernels::F32MeanParams& p = *params;
   p.rank = rank;
   std::vector<int32_t> out_shape;
   for (int i = 0; i < rank; ++i) {
@@ -54,7 +49,17 @@ Status prepare_mean_f32(PrepareContext& ctx) {
     if (!reduced[i]) stride *= in.dim(i);
   }
   p.out_elements = stride;
-  OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, std::move(out_shape)));
+  return ctx.set_output_shape(0, std::move(out_shape));
+}
+
+Status prepare_mean_f32(PrepareContext& ctx) {
+  OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 2, 1));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kFloat32));
+  OCTET_RETURN_IF_ERROR(ctx.check_input(1, "axes", DataType::kInt32));
+  OCTET_RETURN_IF_ERROR(ctx.check_static(1, "axes"));
+  OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kFloat32));
+  auto d = std::make_unique<MeanData>();
+  OCTET_RETURN_IF_ERROR(prepare_mean_shape(ctx, &d->params));
   ctx.set_data(std::move(d));
   return Status::Ok();
 }

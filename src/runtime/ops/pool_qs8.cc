@@ -87,48 +87,14 @@ Status prepare_mean_qs8(PrepareContext& ctx) {
   TensorQuant in, out;
   OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.input(0), "input", &in));
   OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.output(0), "output", &out));
-  const RuntimeTensor& x = ctx.input(0);
-  const RuntimeTensor& axes = ctx.input(1);
-  const int rank = x.rank();
-  if (rank > kernels::kMaxMeanRank) {
-    return ctx.error("input rank " + std::to_string(rank) + " exceeds " +
-                     std::to_string(kernels::kMaxMeanRank));
-  }
-  if (axes.rank() > 1) return ctx.error("axes must be a scalar or a vector");
-  bool reduced[kernels::kMaxMeanRank] = {};
-  for (int64_t i = 0; i < axes.num_elements(); ++i) {
-    int32_t a = axes.as<int32_t>()[i];
-    if (a < -rank || a >= rank) {
-      return ctx.error("axis " + std::to_string(a) + " out of range for input shape " +
-                       shape_to_string(x.shape));
-    }
-    reduced[a < 0 ? a + rank : a] = true;
-  }
   auto d = std::make_unique<Qs8MeanData>();
-  kernels::F32MeanParams& s = d->params.shape;
-  s.rank = rank;
-  std::vector<int32_t> out_shape;
-  for (int i = 0; i < rank; ++i) {
-    s.in_dims[i] = x.dim(i);
-    if (reduced[i]) {
-      s.count *= x.dim(i);
-      if (ctx.options().keep_dims) out_shape.push_back(1);
-    } else {
-      out_shape.push_back(x.dim(i));
-    }
-  }
-  int64_t stride = 1;
-  for (int i = rank - 1; i >= 0; --i) {
-    s.out_strides[i] = reduced[i] ? 0 : stride;
-    if (!reduced[i]) stride *= x.dim(i);
-  }
-  s.out_elements = stride;
+  OCTET_RETURN_IF_ERROR(prepare_mean_shape(ctx, &d->params.shape));
+  const kernels::F32MeanParams& s = d->params.shape;
   const kernels::QuantizedMultiplier m = kernels::quantize_multiplier(
       static_cast<double>(in.scale) / static_cast<double>(out.scale));
   d->params.multiplier = kernels::qs8_mean_multiplier(m, s.count);
   d->params.input_zero_point = in.zero_point;
   d->params.output_zero_point = out.zero_point;
-  OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, std::move(out_shape)));
   d->scratch = ctx.request_scratch(sizeof(int32_t) * static_cast<size_t>(s.out_elements));
   ctx.set_data(std::move(d));
   return Status::Ok();
