@@ -3,34 +3,21 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "data/loader.h"
-#include "eval/evaluate.h"
-#include "tflite/reader.h"
+#include "cli/model_on_data.h"
 
 namespace octet::cli {
 
 namespace {
 
-struct EvalArgs {
-  std::string model, data, split = "test";
-  int batch = 256, threads = 0;
-  int64_t limit = 0;
+struct EvalArgs : ModelOnDataArgs {
   bool json = false;
-  runtime::FcRequant fc_requant = runtime::FcRequant::kInteger;
 };
 
 Status run_eval(const EvalArgs& a) {
-  OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::load_tflite(a.model));
-  OCTET_ASSIGN_OR_RETURN(data::DataSplits splits, data::load_dataset(a.data));
-  const data::Dataset& d = a.split == "train" ? splits.train : splits.test;
-  eval::EvalOptions opt;
-  opt.batch = a.batch;
-  opt.threads = a.threads;
-  opt.limit = a.limit;
-  opt.fc_requant = a.fc_requant;
-  auto result = eval::evaluate_graph(graph, d, opt);
-  if (!result.ok()) return result.status().with_context(a.model);
-  const eval::EvalResult& r = result.value();
+  OCTET_ASSIGN_OR_RETURN(ModelOnDataRun run, run_model_on_data(a));
+  const data::DataSplits& splits = run.splits;
+  const data::Dataset& d = run.dataset();
+  const eval::EvalResult& r = run.result;
 
   if (a.json) {
     nlohmann::json per_class = nlohmann::json::object();
@@ -62,15 +49,8 @@ Status run_eval(const EvalArgs& a) {
 
 Runner add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
-  args->threads = default_threads();
   CLI::App* cmd = app.add_subcommand("eval", "Evaluate a .tflite model on a dataset with octet's runtime");
-  cmd->add_option("--model", args->model, ".tflite file (float32, dynamic-range or int8)")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--data", args->data, "Dataset: mnist, cifar10, or a path")->required();
-  cmd->add_option("--split", args->split, "test or train")->default_val("test")->check(CLI::IsMember({"test", "train"}));
-  cmd->add_option("--batch", args->batch, "Images per inference call")->default_val(256)->check(CLI::Range(1, 65536));
-  cmd->add_option("--threads", args->threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
-  add_fc_requant_option(cmd, args->fc_requant);
-  cmd->add_option("--limit", args->limit, "Evaluate only the first N images")->check(CLI::NonNegativeNumber);
+  add_model_on_data_options(cmd, *args);
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   return [args] { return run_eval(*args); };
 }

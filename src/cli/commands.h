@@ -6,7 +6,6 @@
 #include <functional>
 
 #include "core/status.h"
-#include "runtime/interpreter.h"
 
 namespace octet::cli {
 
@@ -21,8 +20,6 @@ Runner add_compare_command(CLI::App& app);
 
 // Shared by commands: a default thread count (all cores) and output-path safety checks.
 int default_threads();
-// Adds --fc-requant integer|double to a command, storing into `out`.
-void add_fc_requant_option(CLI::App* cmd, runtime::FcRequant& out);
 // Refuses to overwrite one of `inputs` and creates the parent directory of `out`.
 Status prepare_output_path(const std::string& out, const std::vector<std::string>& inputs);
 

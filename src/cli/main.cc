@@ -14,19 +14,6 @@ int default_threads() {
   return n == 0 ? 1 : static_cast<int>(n);
 }
 
-void add_fc_requant_option(CLI::App* cmd, runtime::FcRequant& out) {
-  // Parsed as a string: CLI11 would print the uint8_t enum values as raw characters in --help.
-  cmd->add_option_function<std::string>(
-         "--fc-requant",
-         [&out](const std::string& mode) {
-           out = mode == "double" ? runtime::FcRequant::kFloatDouble : runtime::FcRequant::kInteger;
-         },
-         "int8 FULLY_CONNECTED requantization: integer (TFLite Micro, TF <= 2.19) or double "
-         "(TF >= 2.20 reference kernels)")
-      ->check(CLI::IsMember({"integer", "double"}))
-      ->default_str("integer");
-}
-
 Status prepare_output_path(const std::string& out, const std::vector<std::string>& inputs) {
   namespace fs = std::filesystem;
   std::error_code ec;
