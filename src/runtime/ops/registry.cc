@@ -83,7 +83,10 @@ const OpRegistration* find_op_registration(OpType op, DataType input_type, Kerne
     if (r.op != op || r.input_type != input_type) continue;
     if (weighted && r.weights_type != weights_type) continue;
     if (r.impl == KernelImpl::kReference && !reference) reference = &r;
-    if (r.impl == KernelImpl::kOptimized && choice == KernelChoice::kAuto) return &r;
+    if (r.impl == KernelImpl::kOptimized && choice == KernelChoice::kAuto &&
+        (!r.cpu_supported || r.cpu_supported())) {
+      return &r;
+    }
   }
   return reference;
 }

@@ -29,6 +29,9 @@ struct OpRegistration {
   // Type of the weights (input 1) for ops that have them (op_has_weights): float32 input with int8
   // weights selects the dynamic-range ("hybrid") kernels. Ignored for other ops.
   DataType weights_type = DataType::kFloat32;
+  // Optimized entries: whether this CPU can run the kernel (e.g. kernels::cpu_has_avx2_fma); null
+  // means always. find_op_registration skips entries the CPU cannot run.
+  bool (*cpu_supported)() = nullptr;
 };
 
 // CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED: registrations are also keyed by weights type.
