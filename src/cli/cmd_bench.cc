@@ -135,7 +135,7 @@ Runner add_bench_command(CLI::App& app) {
   cmd->add_option("--batch", args->batch, "Images per invoke")->default_val(1)->check(CLI::Range(1, 65536));
   cmd->add_option("--threads", args->threads, "Threads")->default_val(1)->check(CLI::Range(1, 256));
   add_kernels_option(cmd, args->kernels);
-  cmd->add_option("--runs", args->runs, "Timed invokes, at least (after a warm-up)")
+  cmd->add_option("--runs", args->runs, "Timed invokes, at least (after a warm-up; timing stops at 30 s once 10 are done)")
       ->default_val(1000)
       ->check(CLI::Range(1, 100'000'000));
   cmd->add_option("--seconds", args->seconds, "Time the invokes for at least this long (at most 30 s)")
