@@ -13,7 +13,9 @@
 #include <string>
 
 #include "qs8_test_util.h"
+#include "runtime/kernels/requant.h"
 #include "runtime/kernels/x86/cpu_features.h"
+#include "runtime/kernels/x86/qs8_requant_avx2.h"
 
 namespace octet::runtime {
 namespace {
@@ -318,6 +320,112 @@ TEST(OptimizedOps, Int8AveragePoolLargeWindowsIdenticalToReference) {
             }
             return v;
           });
+  }
+}
+
+// 8 lanes of multiply_by_quantized_multiplier_avx2.
+OCTET_TARGET_AVX2_FMA void mbqm_avx2(const int32_t* x, const int32_t* m, const int32_t* shift,
+                                     int32_t* out) {
+  alignas(32) int32_t left[8], right[8];
+  for (int i = 0; i < 8; ++i) {
+    left[i] = shift[i] > 0 ? shift[i] : 0;
+    right[i] = shift[i] > 0 ? 0 : -shift[i];
+  }
+  const __m256i vx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
+  const __m256i vm = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(m));
+  const __m256i vl = _mm256_load_si256(reinterpret_cast<const __m256i*>(left));
+  const __m256i vr = _mm256_load_si256(reinterpret_cast<const __m256i*>(right));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(out),
+                      kernels::multiply_by_quantized_multiplier_avx2(vx, vm, vl, vr));
+}
+
+TEST(OptimizedOps, VectorRequantizationIdenticalToRequantH) {
+  SKIP_WITHOUT_AVX2();
+  // Edge accumulators (odd negatives with multiplier 2^30 make (ab + nudge) end in ...0001, where
+  // truncation toward zero differs from the floor), edge multipliers, shifts -31 .. 8.
+  const int32_t xs[] = {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::min() + 1,
+                        -(1 << 30) - 1, -65537, -3, -2, -1, 0, 1, 2, 3, 65535, 1 << 30,
+                        std::numeric_limits<int32_t>::max()};
+  const int32_t ms[] = {0, 1 << 30, (1 << 30) + 1, 1518500250, std::numeric_limits<int32_t>::max()};
+  Rng rng(11);
+  std::vector<int32_t> x, m, shift;
+  for (int32_t a : xs) {
+    for (int32_t b : ms) {
+      for (int s = -31; s <= 8; ++s) {
+        x.push_back(a);
+        m.push_back(b);
+        shift.push_back(s);
+      }
+    }
+  }
+  for (int i = 0; i < 20000; ++i) {
+    x.push_back(static_cast<int32_t>(rng.next_u64()));
+    m.push_back((1 << 30) + static_cast<int32_t>(rng.below(1 << 30)));
+    shift.push_back(static_cast<int>(rng.below(40)) - 31);
+  }
+  while (x.size() % 8) {
+    x.push_back(0);
+    m.push_back(0);
+    shift.push_back(0);
+  }
+  for (size_t i = 0; i < x.size(); i += 8) {
+    int32_t got[8];
+    mbqm_avx2(&x[i], &m[i], &shift[i], got);
+    for (size_t j = i; j < i + 8; ++j) {
+      ASSERT_EQ(got[j - i], kernels::multiply_by_quantized_multiplier(x[j], m[j], shift[j]))
+          << "x " << x[j] << " multiplier " << m[j] << " shift " << shift[j];
+    }
+  }
+}
+
+TEST(OptimizedOps, Int8DepthwiseConv2DIdenticalToReference) {
+  SKIP_WITHOUT_AVX2();
+  Rng rng(2718);
+  int done = 0;
+  while (done < 60) {
+    const int h = 1 + rng.below(14), w = 1 + rng.below(14), cin = 1 + rng.below(40);
+    const int m = rng.below(5) == 0 ? 2 : 1;  // multipliers above 1 take the reference path
+    const int cout = cin * m, kh = 1 + rng.below(5), kw = 1 + rng.below(5);
+    OpOptions o;
+    o.padding = rng.below(2) ? Padding::kSame : Padding::kValid;
+    o.stride_h = 1 + rng.below(3);
+    o.stride_w = 1 + rng.below(3);
+    o.dilation_h = 1 + (rng.below(4) == 0);
+    o.dilation_w = 1 + (rng.below(4) == 0);
+    o.depth_multiplier = m;
+    o.activation = random_activation(rng);
+    if (testing::out_size(h, kh, o.stride_h, o.dilation_h, o.padding) < 1 ||
+        testing::out_size(w, kw, o.stride_w, o.dilation_w, o.padding) < 1) {
+      continue;
+    }
+    GraphBuilder b;
+    const int32_t in = b.input({1, h, w, cin}, DataType::kInt8);
+    set_random_quant(rng, b.g, in);
+    std::vector<int8_t> filter(static_cast<size_t>(kh) * kw * cout);
+    for (int8_t& x : filter) x = static_cast<int8_t>(static_cast<int>(rng.below(255)) - 127);
+    const int32_t f = testing::i8(b, {1, kh, kw, cout}, filter);
+    // Per-channel scales spread over 2^-10 .. 2^3 of the output scale: multipliers with left
+    // shifts (real multiplier > 1) and long right shifts.
+    std::vector<float> scales;
+    for (int c = 0; c < cout; ++c) scales.push_back(std::ldexp(rng.uniform(1.0f, 2.0f), -static_cast<int>(rng.below(14))));
+    set_quant(b.g, f, scales, std::vector<int64_t>(cout, 0), 3);
+    std::vector<int32_t> inputs{in, f};
+    if (rng.below(4) != 0) {
+      std::vector<int32_t> bias(cout);
+      for (int32_t& x : bias) x = static_cast<int32_t>(rng.below(200001)) - 100000;
+      inputs.push_back(b.i32({cout}, bias));
+    }
+    const int32_t out = b.op(OpType::kDepthwiseConv2D, inputs, o, DataType::kInt8);
+    const int64_t out_zero_points[] = {-128, 127, 0, 5};
+    set_quant(b.g, out, 0.05f, out_zero_points[rng.below(4)]);
+    b.output(out);
+    check(b.g, static_cast<size_t>(h) * w * cin, "qs8_depthwise_conv2d_avx2",
+          "depthwise " + std::to_string(h) + "x" + std::to_string(w) + "x" + std::to_string(cin) +
+              " m " + std::to_string(m) + " kernel " + std::to_string(kh) + "x" +
+              std::to_string(kw) + " stride " + std::to_string(o.stride_h) + "," +
+              std::to_string(o.stride_w),
+          int8_input(rng));
+    ++done;
   }
 }
 

@@ -92,6 +92,7 @@ void eval_max_pool2d_f32_avx2(const EvalContext& ctx);
 void eval_average_pool2d_f32_avx2(const EvalContext& ctx);
 Status prepare_mean_f32_avx2(PrepareContext& ctx);
 void eval_mean_f32_avx2(const EvalContext& ctx);
+void eval_depthwise_conv2d_qs8_avx2(const EvalContext& ctx);
 void eval_max_pool2d_qs8_avx2(const EvalContext& ctx);
 void eval_average_pool2d_qs8_avx2(const EvalContext& ctx);
 Status prepare_mean_qs8_avx2(PrepareContext& ctx);
