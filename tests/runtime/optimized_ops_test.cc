@@ -487,6 +487,28 @@ TEST(OptimizedOps, QuantizeIdenticalToReferenceIncludingTiesAndSpecials) {
   }
 }
 
+TEST(OptimizedOps, RequantizeIdenticalToReference) {
+  SKIP_WITHOUT_AVX2();
+  Rng rng(21);
+  for (int i = 0; i < 40; ++i) {
+    const int n = 1 + rng.below(150);
+    const bool in_u8 = i % 4 == 1 || i % 4 == 3, out_u8 = i % 4 >= 2;
+    GraphBuilder b;
+    const int32_t in = b.input({1, n}, in_u8 ? DataType::kUInt8 : DataType::kInt8);
+    const int32_t out = b.op(OpType::kQuantize, {in}, {}, out_u8 ? DataType::kUInt8 : DataType::kInt8);
+    // Scale ratios from 1/64 to 64 (left and right shifts); zero points at the range ends.
+    const float s_in = std::ldexp(rng.uniform(1.0f, 2.0f), -static_cast<int>(rng.below(8)));
+    const float s_out = std::ldexp(rng.uniform(1.0f, 2.0f), -static_cast<int>(rng.below(8)));
+    const int64_t lo = in_u8 ? 0 : -128, lo_out = out_u8 ? 0 : -128;
+    set_quant(b.g, in, s_in, rng.below(2) ? lo : lo + 255);
+    set_quant(b.g, out, s_out, rng.below(2) ? lo_out : lo_out + 255);
+    b.output(out);
+    check(b.g, n, in_u8 ? "qu8_requantize_avx2" : "qs8_requantize_avx2",
+          "requantize n " + std::to_string(n) + (in_u8 ? " u8" : " s8") + (out_u8 ? "->u8" : "->s8"),
+          int8_input(rng));
+  }
+}
+
 TEST(OptimizedOps, DequantizeIdenticalToReference) {
   SKIP_WITHOUT_AVX2();
   Rng rng(12);

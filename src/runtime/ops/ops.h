@@ -98,6 +98,7 @@ void eval_average_pool2d_qs8_avx2(const EvalContext& ctx);
 Status prepare_mean_qs8_avx2(PrepareContext& ctx);
 void eval_mean_qs8_avx2(const EvalContext& ctx);
 void eval_quantize_f32_avx2(const EvalContext& ctx);
+void eval_requantize_avx2(const EvalContext& ctx);
 void eval_dequantize_qs8_avx2(const EvalContext& ctx);
 
 }  // namespace octet::runtime::ops

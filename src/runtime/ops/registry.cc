@@ -93,6 +93,10 @@ const OpRegistration kRegistrations[] = {
      ops::eval_mean_qs8_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
     {OT::kQuantize, DT::kFloat32, kOpt, "qs8_quantize_f32_avx2", ops::prepare_quantize_f32,
      ops::eval_quantize_f32_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
+    {OT::kQuantize, DT::kInt8, kOpt, "qs8_requantize_avx2", ops::prepare_requantize,
+     ops::eval_requantize_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
+    {OT::kQuantize, DT::kUInt8, kOpt, "qu8_requantize_avx2", ops::prepare_requantize,
+     ops::eval_requantize_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
     {OT::kDequantize, DT::kInt8, kOpt, "f32_dequantize_qs8_avx2", ops::prepare_dequantize_qs8,
      ops::eval_dequantize_qs8_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
 };
