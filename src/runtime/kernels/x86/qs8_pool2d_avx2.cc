@@ -50,6 +50,17 @@ OCTET_TARGET_AVX2_FMA void max_pixel(const Qs8Pool2DParams& p, const Window& w, 
                      _mm_set1_epi8(static_cast<char>(p.act_max)));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + ch), m);
   }
+  for (; ch + 8 <= c; ch += 8) {
+    __m128i m = _mm_set1_epi8(-128);
+    for (int fy = w.fy0; fy < w.fy1; ++fy) {
+      for (int fx = w.fx0; fx < w.fx1; ++fx) {
+        m = _mm_max_epi8(m, _mm_loadl_epi64(reinterpret_cast<const __m128i*>(tap(p, w, fy, fx) + ch)));
+      }
+    }
+    m = _mm_min_epi8(_mm_max_epi8(m, _mm_set1_epi8(static_cast<char>(p.act_min))),
+                     _mm_set1_epi8(static_cast<char>(p.act_max)));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + ch), m);
+  }
   for (; ch < c; ++ch) {
     int32_t m = -128;
     for (int fy = w.fy0; fy < w.fy1; ++fy) {
