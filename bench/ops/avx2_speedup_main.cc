@@ -161,7 +161,8 @@ int run(int argc, char** argv) {
     return 1;
   }
   Rng rng(1);
-  std::printf("| case (batch 1, 1 thread) | reference us | avx2 us | speed-up |\n|---|---|---|---|\n");
+  std::printf(
+      "| case (batch 1, 1 thread) | reference us | avx2 us | speed-up |\n|---|---|---|---|\n");
   struct Conv {
     const char* name;
     int h, w, cin, cout;
@@ -179,15 +180,16 @@ int run(int argc, char** argv) {
                         {"cifar_micro conv 8x8x24->32 same", 8, 8, 24, 32, true}};
   bool ok = true;
   for (const Conv& c : convs) {
-    ok &= measure(std::string("f32 ") + c.name, conv_graph(c.h, c.w, c.cin, c.cout, c.same, rng), 0.3);
+    ok &= measure(std::string("f32 ") + c.name, conv_graph(c.h, c.w, c.cin, c.cout, c.same, rng),
+                  0.3);
   }
   const int fcs[][2] = {{1600, 128}, {128, 10}, {2048, 96}, {96, 10}, {32, 10}};
   for (const auto& f : fcs) {
     ok &= measure("f32 fc " + std::to_string(f[0]) + "->" + std::to_string(f[1]),
                   fc_graph(f[0], f[1], rng), 0.3);
   }
-  const int pools[][3] = {{26, 26, 32}, {11, 11, 64}, {32, 32, 32}, {16, 16, 64}, {32, 32, 16},
-                          {16, 16, 24}};
+  const int pools[][3] = {{26, 26, 32}, {11, 11, 64}, {32, 32, 32},
+                          {16, 16, 64}, {32, 32, 16}, {16, 16, 24}};
   for (DataType t : {DataType::kFloat32, DataType::kInt8}) {
     const std::string prefix = t == DataType::kFloat32 ? "f32 " : "qs8 ";
     for (const auto& p : pools) {

@@ -1,10 +1,11 @@
 // Optimized (AVX2 + FMA) kernels against the reference kernels, through the interpreter (kAuto vs
 // kReference) on seeded random shapes: odd sizes, channels not a multiple of 8 / 32, strides,
 // padding, dilation, filter sizes, activations, zero points at -128 / 127, batch 1 and 3, 1 and 2
-// threads. int8 outputs and the float pools / MEAN / QUANTIZE / DEQUANTIZE must be identical byte for
-// byte; float CONV_2D / FULLY_CONNECTED sum in another order than OpenBLAS, so they are compared with
-// a tight tolerance (1e-5 relative to max(|reference|, sqrt(K)), far below the quantization steps
-// these models use). Every optimized result must also be identical for 1 and 2 threads.
+// threads. int8 outputs and the float pools / MEAN / QUANTIZE / DEQUANTIZE must be identical byte
+// for byte; float CONV_2D / FULLY_CONNECTED sum in another order than OpenBLAS, so they are
+// compared with a tight tolerance (1e-5 relative to max(|reference|, sqrt(K)), far below the
+// quantization steps these models use). Every optimized result must also be identical for 1 and 2
+// threads.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -23,8 +24,8 @@ namespace {
 using testing::GraphBuilder;
 using testing::set_quant;
 
-#define SKIP_WITHOUT_AVX2()                                                               \
-  if (!kernels::cpu_has_avx2_fma()) {                                                     \
+#define SKIP_WITHOUT_AVX2()                                                                 \
+  if (!kernels::cpu_has_avx2_fma()) {                                                       \
     GTEST_SKIP() << "this CPU lacks AVX2 + FMA (" << kernels::cpu_features_string() << ")"; \
   }
 
@@ -55,7 +56,8 @@ struct Tolerance {
 };
 
 // Runs the one-op graph at batch 1 and 3 with the reference and with kAuto (1 and 2 threads); the
-// kAuto op must use `kernel`. `image` bytes per batch element of input 0; `make_input` fills n bytes.
+// kAuto op must use `kernel`. `image` bytes per batch element of input 0; `make_input` fills n
+// bytes.
 template <typename MakeInput>
 void check(const Graph& g, size_t image, const char* kernel, const std::string& what,
            MakeInput make_input, Tolerance tol = {}) {
@@ -146,7 +148,8 @@ TEST(OptimizedOps, FloatConv2DWithinToleranceOfReference) {
     }
     GraphBuilder b;
     const int32_t in = b.input({1, h, w, cin});
-    const int32_t filter = b.f32({cout, kh, kw, cin}, testing::random_vector(rng, cout * kh * kw * cin));
+    const int32_t filter =
+        b.f32({cout, kh, kw, cin}, testing::random_vector(rng, cout * kh * kw * cin));
     std::vector<int32_t> inputs{in, filter};
     if (rng.below(4) != 0) inputs.push_back(b.f32({cout}, testing::random_vector(rng, cout)));
     b.output(b.op(OpType::kConv2D, inputs, o));
@@ -225,7 +228,10 @@ TEST(OptimizedOps, FloatMaxPoolKeepsNaNAndInfinityLikeTheReference) {
     std::vector<float> v(bytes / sizeof(float));
     const float specials[] = {std::numeric_limits<float>::quiet_NaN(),
                               std::numeric_limits<float>::infinity(),
-                              -std::numeric_limits<float>::infinity(), -0.0f, 0.0f, 1.5f};
+                              -std::numeric_limits<float>::infinity(),
+                              -0.0f,
+                              0.0f,
+                              1.5f};
     for (size_t i = 0; i < v.size(); ++i) v[i] = specials[(i * 7 + i / 9) % 6];
     std::vector<uint8_t> out(bytes);
     std::memcpy(out.data(), v.data(), bytes);
@@ -343,8 +349,19 @@ TEST(OptimizedOps, VectorRequantizationIdenticalToRequantH) {
   SKIP_WITHOUT_AVX2();
   // Edge accumulators (odd negatives with multiplier 2^30 make (ab + nudge) end in ...0001, where
   // truncation toward zero differs from the floor), edge multipliers, shifts -31 .. 8.
-  const int32_t xs[] = {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::min() + 1,
-                        -(1 << 30) - 1, -65537, -3, -2, -1, 0, 1, 2, 3, 65535, 1 << 30,
+  const int32_t xs[] = {std::numeric_limits<int32_t>::min(),
+                        std::numeric_limits<int32_t>::min() + 1,
+                        -(1 << 30) - 1,
+                        -65537,
+                        -3,
+                        -2,
+                        -1,
+                        0,
+                        1,
+                        2,
+                        3,
+                        65535,
+                        1 << 30,
                         std::numeric_limits<int32_t>::max()};
   const int32_t ms[] = {0, 1 << 30, (1 << 30) + 1, 1518500250, std::numeric_limits<int32_t>::max()};
   Rng rng(11);
@@ -407,7 +424,8 @@ TEST(OptimizedOps, Int8DepthwiseConv2DIdenticalToReference) {
     // Per-channel scales spread over 2^-10 .. 2^3 of the output scale: multipliers with left
     // shifts (real multiplier > 1) and long right shifts.
     std::vector<float> scales;
-    for (int c = 0; c < cout; ++c) scales.push_back(std::ldexp(rng.uniform(1.0f, 2.0f), -static_cast<int>(rng.below(14))));
+    for (int c = 0; c < cout; ++c)
+      scales.push_back(std::ldexp(rng.uniform(1.0f, 2.0f), -static_cast<int>(rng.below(14))));
     set_quant(b.g, f, scales, std::vector<int64_t>(cout, 0), 3);
     std::vector<int32_t> inputs{in, f};
     if (rng.below(4) != 0) {
@@ -435,7 +453,8 @@ TEST(OptimizedOps, Int8MeanIdenticalToReference) {
   for (int i = 0; i < 40; ++i) {
     const int h = 1 + rng.below(12), w = 1 + rng.below(12), c = 1 + rng.below(80);
     const bool contiguous = i % 4 != 3;
-    const std::vector<int32_t> axes_v = contiguous ? std::vector<int32_t>{1, 2} : std::vector<int32_t>{0, 2};
+    const std::vector<int32_t> axes_v =
+        contiguous ? std::vector<int32_t>{1, 2} : std::vector<int32_t>{0, 2};
     GraphBuilder b;
     const int32_t in = b.input({1, h, w, c}, DataType::kInt8);
     set_random_quant(rng, b.g, in);
@@ -468,7 +487,9 @@ TEST(OptimizedOps, QuantizeIdenticalToReferenceIncludingTiesAndSpecials) {
             std::vector<float> v(bytes / sizeof(float));
             const float specials[] = {std::numeric_limits<float>::quiet_NaN(),
                                       std::numeric_limits<float>::infinity(),
-                                      -std::numeric_limits<float>::infinity(), 1e30f, -1e30f,
+                                      -std::numeric_limits<float>::infinity(),
+                                      1e30f,
+                                      -1e30f,
                                       -0.0f};
             for (float& x : v) {
               const int r = rng.below(8);
@@ -495,7 +516,8 @@ TEST(OptimizedOps, RequantizeIdenticalToReference) {
     const bool in_u8 = i % 4 == 1 || i % 4 == 3, out_u8 = i % 4 >= 2;
     GraphBuilder b;
     const int32_t in = b.input({1, n}, in_u8 ? DataType::kUInt8 : DataType::kInt8);
-    const int32_t out = b.op(OpType::kQuantize, {in}, {}, out_u8 ? DataType::kUInt8 : DataType::kInt8);
+    const int32_t out =
+        b.op(OpType::kQuantize, {in}, {}, out_u8 ? DataType::kUInt8 : DataType::kInt8);
     // Scale ratios from 1/64 to 64 (left and right shifts); zero points at the range ends.
     const float s_in = std::ldexp(rng.uniform(1.0f, 2.0f), -static_cast<int>(rng.below(8)));
     const float s_out = std::ldexp(rng.uniform(1.0f, 2.0f), -static_cast<int>(rng.below(8)));
@@ -503,9 +525,10 @@ TEST(OptimizedOps, RequantizeIdenticalToReference) {
     set_quant(b.g, in, s_in, rng.below(2) ? lo : lo + 255);
     set_quant(b.g, out, s_out, rng.below(2) ? lo_out : lo_out + 255);
     b.output(out);
-    check(b.g, n, in_u8 ? "qu8_requantize_avx2" : "qs8_requantize_avx2",
-          "requantize n " + std::to_string(n) + (in_u8 ? " u8" : " s8") + (out_u8 ? "->u8" : "->s8"),
-          int8_input(rng));
+    check(
+        b.g, n, in_u8 ? "qu8_requantize_avx2" : "qs8_requantize_avx2",
+        "requantize n " + std::to_string(n) + (in_u8 ? " u8" : " s8") + (out_u8 ? "->u8" : "->s8"),
+        int8_input(rng));
   }
 }
 

@@ -138,8 +138,10 @@ Status prepare_conv2d_f32_avx2(PrepareContext& ctx) {
   d->out_w = g.out_w;
   d->stride_h = g.stride_h;
   d->stride_w = g.stride_w;
-  d->padded_h = std::max(g.pad_top + g.in_h, (g.out_h - 1) * g.stride_h + (g.kernel_h - 1) * g.dilation_h + 1);
-  d->padded_w = std::max(g.pad_left + g.in_w, (g.out_w - 1) * g.stride_w + (g.kernel_w - 1) * g.dilation_w + 1);
+  d->padded_h = std::max(g.pad_top + g.in_h,
+                         (g.out_h - 1) * g.stride_h + (g.kernel_h - 1) * g.dilation_h + 1);
+  d->padded_w = std::max(g.pad_left + g.in_w,
+                         (g.out_w - 1) * g.stride_w + (g.kernel_w - 1) * g.dilation_w + 1);
   if (d->padded_h != g.in_h || d->padded_w != g.in_w) {
     d->pad_scratch = ctx.request_scratch(sizeof(float) * d->batch * d->padded_h * d->padded_w *
                                          g.channels);

@@ -14,8 +14,9 @@ OCTET_TARGET_AVX2_FMA inline __m256i first_lanes(int count) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-// MR rows x NP panels (NP * 16 columns). b: first panel; columns [0, n_valid) of the group are stored.
-// Accumulators: MR * NP * 2 ymm registers (at most 12), plus 2 * NP weights and one broadcast.
+// MR rows x NP panels (NP * 16 columns). b: first panel; columns [0, n_valid) of the group are
+// stored. Accumulators: MR * NP * 2 ymm registers (at most 12), plus 2 * NP weights and one
+// broadcast.
 template <int MR, int NP>
 OCTET_TARGET_AVX2_FMA void tile(const F32GemmSegments& s, long k, const float* a, long a_row_stride,
                                 const float* b, const float* bias, F32Clamp clamp, int n_valid,
@@ -111,12 +112,23 @@ OCTET_TARGET_AVX2_FMA void f32_gemm_6x16_avx2(const F32PackedGemmParams& p, int 
   const float* ar = a + i * a_row_stride;
   float* cr = c + i * ldc;
   switch (m - i) {
-    case 5: row_block<5, 1>(p, ar, a_row_stride, cr, ldc); break;
-    case 4: row_block<4, 1>(p, ar, a_row_stride, cr, ldc); break;
-    case 3: row_block<3, 2>(p, ar, a_row_stride, cr, ldc); break;
-    case 2: row_block<2, 2>(p, ar, a_row_stride, cr, ldc); break;
-    case 1: row_block<1, 4>(p, ar, a_row_stride, cr, ldc); break;
-    default: break;
+    case 5:
+      row_block<5, 1>(p, ar, a_row_stride, cr, ldc);
+      break;
+    case 4:
+      row_block<4, 1>(p, ar, a_row_stride, cr, ldc);
+      break;
+    case 3:
+      row_block<3, 2>(p, ar, a_row_stride, cr, ldc);
+      break;
+    case 2:
+      row_block<2, 2>(p, ar, a_row_stride, cr, ldc);
+      break;
+    case 1:
+      row_block<1, 4>(p, ar, a_row_stride, cr, ldc);
+      break;
+    default:
+      break;
   }
 }
 

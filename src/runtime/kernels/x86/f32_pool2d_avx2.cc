@@ -14,8 +14,8 @@ namespace {
 // _mm256_max_ps(in, out) even for NaN; the clamp min(max(x, lo), hi) likewise maps to
 // _mm256_min_ps(hi, _mm256_max_ps(lo, x)).
 template <bool kMax, int NV>
-OCTET_TARGET_AVX2_FMA inline void pixel_block(const F32Pool2DParams& p, const float* image,
-                                              int y0, int x0, int fy0, int fy1, int fx0, int fx1,
+OCTET_TARGET_AVX2_FMA inline void pixel_block(const F32Pool2DParams& p, const float* image, int y0,
+                                              int x0, int fy0, int fy1, int fx0, int fx1,
                                               __m256 vcount, float* out) {
   const long c = p.channels;
   __m256 acc[NV];

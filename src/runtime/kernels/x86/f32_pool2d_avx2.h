@@ -1,6 +1,6 @@
 // Float MAX_POOL_2D / AVERAGE_POOL_2D, AVX2: channels 8 per vector, taps visited in the reference's
-// (fy, fx) order with the same max / add / divide / clamp operations, so the output is bit-identical
-// with f32_max_pool2d_ref / f32_average_pool2d_ref (NaN included).
+// (fy, fx) order with the same max / add / divide / clamp operations, so the output is
+// bit-identical with f32_max_pool2d_ref / f32_average_pool2d_ref (NaN included).
 #pragma once
 
 #include "runtime/kernels/reference/f32_pool2d_ref.h"

@@ -11,7 +11,8 @@ namespace {
 
 inline int32_t qs8_mean_output(const Qs8MeanParams& p, int32_t sum) {
   const int32_t zn = static_cast<int32_t>(static_cast<int64_t>(p.input_zero_point) * p.shape.count);
-  const int32_t shifted = static_cast<int32_t>(static_cast<uint32_t>(sum) - static_cast<uint32_t>(zn));
+  const int32_t shifted =
+      static_cast<int32_t>(static_cast<uint32_t>(sum) - static_cast<uint32_t>(zn));
   const int32_t v = multiply_by_quantized_multiplier(shifted, p.multiplier) + p.output_zero_point;
   return std::min(std::max(v, int32_t{-128}), int32_t{127});
 }
@@ -62,7 +63,8 @@ OCTET_TARGET_AVX2_FMA void f32_mean_avx2(const MeanRun& run, const float* input,
     }
     for (; c + 8 <= run.inner; c += 8) {
       __m256 a = _mm256_setzero_ps();
-      for (long r = 0; r < run.reduce; ++r) a = _mm256_add_ps(a, _mm256_loadu_ps(in + r * run.inner + c));
+      for (long r = 0; r < run.reduce; ++r)
+        a = _mm256_add_ps(a, _mm256_loadu_ps(in + r * run.inner + c));
       _mm256_storeu_ps(out + c, _mm256_div_ps(a, vcount));
     }
     for (; c < run.inner; ++c) {
@@ -99,7 +101,8 @@ OCTET_TARGET_AVX2_FMA void qs8_mean_avx2(const Qs8MeanParams& p, const MeanRun& 
     }
     for (; c < run.inner; ++c) {
       uint32_t a = 0;  // wrapping, as the reference
-      for (long r = 0; r < run.reduce; ++r) a += static_cast<uint32_t>(static_cast<int32_t>(in[r * run.inner + c]));
+      for (long r = 0; r < run.reduce; ++r)
+        a += static_cast<uint32_t>(static_cast<int32_t>(in[r * run.inner + c]));
       out[c] = static_cast<int8_t>(qs8_mean_output(p, static_cast<int32_t>(a)));
     }
   }

@@ -1,8 +1,8 @@
-// MEAN over one contiguous run of axes (input viewed as [outer, reduce, inner], output [outer, inner];
-// global average pooling is outer = N, reduce = H*W, inner = C), AVX2, inner channels 8 per vector.
-// f32: each output sums its inputs in increasing index from 0.0f then divides by the count, as
-// f32_mean_ref does, so the output is bit-identical. qs8: int32 sums wrap like the reference's and
-// integer addition is associative, so sums and outputs are bit-identical with qs8_mean_ref.
+// MEAN over one contiguous run of axes (input viewed as [outer, reduce, inner], output [outer,
+// inner]; global average pooling is outer = N, reduce = H*W, inner = C), AVX2, inner channels 8 per
+// vector. f32: each output sums its inputs in increasing index from 0.0f then divides by the count,
+// as f32_mean_ref does, so the output is bit-identical. qs8: int32 sums wrap like the reference's
+// and integer addition is associative, so sums and outputs are bit-identical with qs8_mean_ref.
 #pragma once
 
 #include <cstdint>

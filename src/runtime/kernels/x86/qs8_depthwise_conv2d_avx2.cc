@@ -10,7 +10,9 @@
 namespace octet::kernels {
 namespace {
 
-inline __m128i load8(const int8_t* p) { return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)); }
+inline __m128i load8(const int8_t* p) {
+  return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+}
 
 // One output row, channels [c, c + 8).
 OCTET_TARGET_AVX2_FMA void row_block8(const Qs8DepthwiseConv2DParams& p, const int8_t* image,
@@ -56,8 +58,9 @@ OCTET_TARGET_AVX2_FMA void row_block8(const Qs8DepthwiseConv2DParams& p, const i
     v = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(v, vout_offset), vmin), vmax);
     // Already within [-128, 127]: the saturating packs are exact.
     const __m128i v16 = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(out_row + static_cast<long>(ox) * g.out_channels + c),
-                     _mm_packs_epi16(v16, v16));
+    _mm_storel_epi64(
+        reinterpret_cast<__m128i*>(out_row + static_cast<long>(ox) * g.out_channels + c),
+        _mm_packs_epi16(v16, v16));
   }
 }
 
@@ -81,8 +84,10 @@ void row_tail(const Qs8DepthwiseConv2DParams& p, const int8_t* image, const int8
                                      static_cast<uint32_t>(w * (x + p.output.input_offset)));
         }
       }
-      if (bias) acc = static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(bias[c]));
-      out_row[static_cast<long>(ox) * g.out_channels + c] = qs8_requantize_accumulator(acc, p.output, c);
+      if (bias)
+        acc = static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(bias[c]));
+      out_row[static_cast<long>(ox) * g.out_channels + c] =
+          qs8_requantize_accumulator(acc, p.output, c);
     }
   }
 }

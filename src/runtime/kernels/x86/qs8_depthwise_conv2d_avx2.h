@@ -1,6 +1,6 @@
-// INT8 DEPTHWISE_CONV_2D, AVX2, bit-identical with qs8_depthwise_conv2d_ref: for depth multiplier 1,
-// 8 channels per vector with int32 accumulators (products and sums wrap like the reference's int64
-// accumulator cast to int32), the per-channel requantization in qs8_requant_avx2.h. Depth
+// INT8 DEPTHWISE_CONV_2D, AVX2, bit-identical with qs8_depthwise_conv2d_ref: for depth multiplier
+// 1, 8 channels per vector with int32 accumulators (products and sums wrap like the reference's
+// int64 accumulator cast to int32), the per-channel requantization in qs8_requant_avx2.h. Depth
 // multipliers above 1 run the reference.
 #pragma once
 

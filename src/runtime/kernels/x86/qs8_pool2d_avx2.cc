@@ -9,7 +9,8 @@
 namespace octet::kernels {
 namespace {
 
-// A window clipped to the image: taps (fy, fx) in [fy0, fy1) x [fx0, fx1) read pixel (y0 + fy, x0 + fx).
+// A window clipped to the image: taps (fy, fx) in [fy0, fy1) x [fx0, fx1) read pixel (y0 + fy, x0 +
+// fx).
 struct Window {
   const int8_t* image;
   int y0, x0, fy0, fy1, fx0, fx1;
@@ -17,7 +18,12 @@ struct Window {
 
 Window clip(const Qs8Pool2DParams& p, const int8_t* image, int oy, int ox) {
   const int y0 = oy * p.stride_h - p.pad_top, x0 = ox * p.stride_w - p.pad_left;
-  return {image, y0, x0, std::max(0, -y0), std::min(p.filter_h, p.in_h - y0), std::max(0, -x0),
+  return {image,
+          y0,
+          x0,
+          std::max(0, -y0),
+          std::min(p.filter_h, p.in_h - y0),
+          std::max(0, -x0),
           std::min(p.filter_w, p.in_w - x0)};
 }
 
@@ -32,7 +38,8 @@ OCTET_TARGET_AVX2_FMA void max_pixel(const Qs8Pool2DParams& p, const Window& w, 
     __m256i m = _mm256_set1_epi8(-128);
     for (int fy = w.fy0; fy < w.fy1; ++fy) {
       for (int fx = w.fx0; fx < w.fx1; ++fx) {
-        m = _mm256_max_epi8(m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tap(p, w, fy, fx) + ch)));
+        m = _mm256_max_epi8(
+            m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tap(p, w, fy, fx) + ch)));
       }
     }
     m = _mm256_min_epi8(_mm256_max_epi8(m, _mm256_set1_epi8(static_cast<char>(p.act_min))),
@@ -43,7 +50,8 @@ OCTET_TARGET_AVX2_FMA void max_pixel(const Qs8Pool2DParams& p, const Window& w, 
     __m128i m = _mm_set1_epi8(-128);
     for (int fy = w.fy0; fy < w.fy1; ++fy) {
       for (int fx = w.fx0; fx < w.fx1; ++fx) {
-        m = _mm_max_epi8(m, _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap(p, w, fy, fx) + ch)));
+        m = _mm_max_epi8(m,
+                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(tap(p, w, fy, fx) + ch)));
       }
     }
     m = _mm_min_epi8(_mm_max_epi8(m, _mm_set1_epi8(static_cast<char>(p.act_min))),
@@ -54,7 +62,8 @@ OCTET_TARGET_AVX2_FMA void max_pixel(const Qs8Pool2DParams& p, const Window& w, 
     __m128i m = _mm_set1_epi8(-128);
     for (int fy = w.fy0; fy < w.fy1; ++fy) {
       for (int fx = w.fx0; fx < w.fx1; ++fx) {
-        m = _mm_max_epi8(m, _mm_loadl_epi64(reinterpret_cast<const __m128i*>(tap(p, w, fy, fx) + ch)));
+        m = _mm_max_epi8(m,
+                         _mm_loadl_epi64(reinterpret_cast<const __m128i*>(tap(p, w, fy, fx) + ch)));
       }
     }
     m = _mm_min_epi8(_mm_max_epi8(m, _mm_set1_epi8(static_cast<char>(p.act_min))),
@@ -87,10 +96,11 @@ OCTET_TARGET_AVX2_FMA void average_pixel(const Qs8Pool2DParams& p, const Window&
     }
     // acc > 0 ? acc + n/2 : acc - n/2
     const __m256i positive = _mm256_cmpgt_epi32(acc, zero);
-    const __m256i num = _mm256_add_epi32(acc, _mm256_sub_epi32(_mm256_and_si256(positive, half),
-                                                               _mm256_andnot_si256(positive, half)));
-    const __m128i q0 = _mm256_cvttpd_epi32(
-        _mm256_div_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(num)), vn));
+    const __m256i num = _mm256_add_epi32(
+        acc,
+        _mm256_sub_epi32(_mm256_and_si256(positive, half), _mm256_andnot_si256(positive, half)));
+    const __m128i q0 =
+        _mm256_cvttpd_epi32(_mm256_div_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(num)), vn));
     const __m128i q1 = _mm256_cvttpd_epi32(
         _mm256_div_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(num, 1)), vn));
     __m256i q = _mm256_set_m128i(q1, q0);

@@ -16,12 +16,12 @@ namespace octet::kernels {
 OCTET_TARGET_AVX2_FMA inline __m256i srdhm_even_avx2(__m256i a, __m256i m) {
   const __m256i zero = _mm256_setzero_si256();
   const __m256i ab = _mm256_mul_epi32(a, m);
-  const __m256i nudge = _mm256_blendv_epi8(_mm256_set1_epi64x(int64_t{1} << 30),
-                                           _mm256_set1_epi64x(1 - (int64_t{1} << 30)),
-                                           _mm256_cmpgt_epi64(zero, ab));
+  const __m256i nudge =
+      _mm256_blendv_epi8(_mm256_set1_epi64x(int64_t{1} << 30),
+                         _mm256_set1_epi64x(1 - (int64_t{1} << 30)), _mm256_cmpgt_epi64(zero, ab));
   __m256i v = _mm256_add_epi64(ab, nudge);
-  v = _mm256_add_epi64(v, _mm256_and_si256(_mm256_cmpgt_epi64(zero, v),
-                                           _mm256_set1_epi64x((int64_t{1} << 31) - 1)));
+  v = _mm256_add_epi64(
+      v, _mm256_and_si256(_mm256_cmpgt_epi64(zero, v), _mm256_set1_epi64x((int64_t{1} << 31) - 1)));
   return _mm256_srli_epi64(v, 31);
 }
 
@@ -36,10 +36,11 @@ OCTET_TARGET_AVX2_FMA inline __m256i multiply_by_quantized_multiplier_avx2(__m25
   const __m256i high = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xaa);
   // RoundingDivideByPOT: (x >> e) + (remainder > (mask >> 1) + (x < 0)).
   const __m256i zero = _mm256_setzero_si256();
-  const __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(_mm256_set1_epi32(1), right),
-                                        _mm256_set1_epi32(1));
+  const __m256i mask =
+      _mm256_sub_epi32(_mm256_sllv_epi32(_mm256_set1_epi32(1), right), _mm256_set1_epi32(1));
   const __m256i remainder = _mm256_and_si256(high, mask);
-  const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_cmpgt_epi32(zero, high));
+  const __m256i threshold =
+      _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), _mm256_cmpgt_epi32(zero, high));
   return _mm256_sub_epi32(_mm256_srav_epi32(high, right), _mm256_cmpgt_epi32(remainder, threshold));
 }
 

@@ -40,7 +40,8 @@ OCTET_TARGET_AVX2_FMA void qs8_quantize_f32_avx2(const float* input, int8_t* out
     const __m256i q3 = quantize8(_mm256_loadu_ps(input + i + 24), vscale, vzp);
     // Saturating packs clamp to [-128, 127] exactly like the reference's clamp.
     const __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_packs_epi32(q2, q3));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(output + i), _mm256_permutevar8x32_epi32(b, order));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(output + i),
+                        _mm256_permutevar8x32_epi32(b, order));
   }
   if (i < n) qs8_quantize_f32_ref(input + i, output + i, n - i, scale, zero_point);
 }
@@ -51,8 +52,10 @@ OCTET_TARGET_AVX2_FMA void f32_dequantize_qs8_avx2(const int8_t* input, float* o
   const __m256i vzp = _mm256_set1_epi32(zero_point);
   long i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m256i q = _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(input + i)));
-    _mm256_storeu_ps(output + i, _mm256_mul_ps(vscale, _mm256_cvtepi32_ps(_mm256_sub_epi32(q, vzp))));
+    const __m256i q =
+        _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(input + i)));
+    _mm256_storeu_ps(output + i,
+                     _mm256_mul_ps(vscale, _mm256_cvtepi32_ps(_mm256_sub_epi32(q, vzp))));
   }
   if (i < n) f32_dequantize_qs8_ref(input + i, output + i, n - i, &scale, &zero_point, 1, n - i);
 }

@@ -1,6 +1,7 @@
 // QUANTIZE float32 -> int8 and DEQUANTIZE int8 -> float32 (per tensor), AVX2, bit-identical with
-// qs8_quantize_f32_ref / f32_dequantize_qs8_ref: the same IEEE division / multiplication per element,
-// round half away from zero built from truncation, and the reference's NaN / infinity bounds.
+// qs8_quantize_f32_ref / f32_dequantize_qs8_ref: the same IEEE division / multiplication per
+// element, round half away from zero built from truncation, and the reference's NaN / infinity
+// bounds.
 #pragma once
 
 #include <cstdint>
