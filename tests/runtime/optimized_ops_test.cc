@@ -164,6 +164,39 @@ TEST(OptimizedOps, FloatConv2DWithinToleranceOfReference) {
   }
 }
 
+TEST(OptimizedOps, FloatConv2DAndFullyConnectedWithRunTimeWeightsUseTheReference) {
+  SKIP_WITHOUT_AVX2();
+  // Weights that are graph inputs cannot be packed at prepare: the reference kernel runs instead.
+  Rng rng(6);
+  for (OpType type : {OpType::kConv2D, OpType::kFullyConnected}) {
+    const bool conv = type == OpType::kConv2D;
+    GraphBuilder b;
+    const std::vector<int32_t> in_shape =
+        conv ? std::vector<int32_t>{1, 5, 5, 3} : std::vector<int32_t>{1, 12};
+    const std::vector<int32_t> w_shape =
+        conv ? std::vector<int32_t>{4, 3, 3, 3} : std::vector<int32_t>{7, 12};
+    const int32_t in = b.input(in_shape);
+    const int32_t w = b.input(w_shape);
+    b.output(b.op(type, {in, w}, {}));
+    auto interp = create(b.g, 1, 1, KernelChoice::kAuto);
+    ASSERT_TRUE(interp);
+    EXPECT_STREQ(interp->op_kernel_name(0), conv ? "f32_conv2d_ref" : "f32_fully_connected_ref");
+    auto ref = create(b.g, 1, 1, KernelChoice::kReference);
+    ASSERT_TRUE(ref);
+    for (int i = 0; i < 2; ++i) {
+      const std::vector<float> v = testing::random_vector(rng, ref->input_bytes(i) / sizeof(float));
+      std::memcpy(ref->input_data(i), v.data(), ref->input_bytes(i));
+      std::memcpy(interp->input_data(i), v.data(), interp->input_bytes(i));
+    }
+    ASSERT_TRUE(ref->invoke().ok());
+    ASSERT_TRUE(interp->invoke().ok());
+    const float* a = interp->output_f32(0);
+    const float* r = ref->output_f32(0);
+    EXPECT_EQ(std::vector<float>(a, a + interp->output_bytes(0) / sizeof(float)),
+              std::vector<float>(r, r + ref->output_bytes(0) / sizeof(float)));
+  }
+}
+
 TEST(OptimizedOps, FloatFullyConnectedWithinToleranceOfReference) {
   SKIP_WITHOUT_AVX2();
   Rng rng(777);
