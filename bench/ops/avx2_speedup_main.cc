@@ -121,6 +121,42 @@ Graph pool_graph(int h, int w, int c, DataType type) {
   return b.g;
 }
 
+Graph avg_pool_graph(int h, int w, int c) {
+  Builder b;
+  const int32_t in = b.tensor({1, h, w, c}, DataType::kInt8);
+  b.g.inputs.push_back(in);
+  b.quant(in, 0.05f, -128);
+  OpOptions o;
+  o.filter_h = o.filter_w = o.stride_h = o.stride_w = 2;
+  b.quant(b.op(OpType::kAveragePool2D, {in}, o, DataType::kInt8), 0.05f, -128);
+  return b.g;
+}
+
+Graph depthwise_graph(int h, int w, int c, Rng& rng) {
+  Builder b;
+  const int32_t in = b.tensor({1, h, w, c}, DataType::kInt8);
+  b.g.inputs.push_back(in);
+  b.quant(in, 0.05f, -128);
+  const int32_t f = b.constant({1, 3, 3, c}, DataType::kInt8, 9ul * c, rng);
+  b.g.tensors[f].quant.scale.assign(c, 0.01f);
+  b.g.tensors[f].quant.zero_point.assign(c, 0);
+  b.g.tensors[f].quant.axis = 3;
+  OpOptions o;
+  o.padding = runtime::Padding::kSame;
+  o.activation = runtime::Activation::kRelu;
+  b.quant(b.op(OpType::kDepthwiseConv2D, {in, f}, o, DataType::kInt8), 0.1f, -128);
+  return b.g;
+}
+
+Graph requantize_graph(int n) {
+  Builder b;
+  const int32_t in = b.tensor({1, n}, DataType::kInt8);
+  b.g.inputs.push_back(in);
+  b.quant(in, 0.05f, -128);
+  b.quant(b.op(OpType::kQuantize, {in}, {}, DataType::kInt8), 0.03f, 5);
+  return b.g;
+}
+
 Graph mean_graph(int h, int w, int c, DataType type) {
   Builder b;
   const int32_t in = b.tensor({1, h, w, c}, type);
@@ -202,6 +238,10 @@ int run(int argc, char** argv) {
   ok &= measure("qs8 quantize 28x28x1", quantize_graph(28 * 28), 0.3);
   ok &= measure("qs8 quantize 32x32x3", quantize_graph(32 * 32 * 3), 0.3);
   ok &= measure("f32 dequantize 10", dequantize_graph(10), 0.3);
+  // Not in the seed models.
+  ok &= measure("qs8 avgpool 2x2 16x16x64", avg_pool_graph(16, 16, 64), 0.3);
+  ok &= measure("qs8 depthwise 3x3 same 16x16x64", depthwise_graph(16, 16, 64, rng), 0.3);
+  ok &= measure("qs8 requantize 32x32x3", requantize_graph(32 * 32 * 3), 0.3);
   for (int i = 1; i < argc; ++i) {
     auto g = tflite::load_tflite(argv[i]);
     if (!g.ok()) {
