@@ -3,6 +3,7 @@
 // tensor with zero points 0, optional int32 bias [Cout]. Multipliers are computed here, in double.
 // Output rows (batch, y) are split over the pool's threads; the integer result does not depend on it.
 #include "runtime/kernels/reference/qs8_depthwise_conv2d_ref.h"
+#include "runtime/kernels/x86/qs8_depthwise_conv2d_avx2.h"
 #include "runtime/ops/common.h"
 #include "runtime/ops/ops.h"
 #include "runtime/ops/qs8_common.h"
@@ -111,6 +112,11 @@ Status prepare_depthwise_conv2d_qs8(PrepareContext& ctx) {
 
 void eval_depthwise_conv2d_qs8(const EvalContext& ctx) {
   eval_rows<kernels::Qs8DepthwiseConv2DParams, kernels::qs8_depthwise_conv2d_ref>(
+      ctx, ctx.data<Qs8ConvData>().depthwise);
+}
+
+void eval_depthwise_conv2d_qs8_avx2(const EvalContext& ctx) {
+  eval_rows<kernels::Qs8DepthwiseConv2DParams, kernels::qs8_depthwise_conv2d_avx2>(
       ctx, ctx.data<Qs8ConvData>().depthwise);
 }
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "runtime/kernels/reference/qs8_elementwise_ref.h"
+#include "runtime/kernels/x86/qs8_requantize_avx2.h"
 #include "runtime/ops/ops.h"
 #include "runtime/ops/qs8_common.h"
 
@@ -141,6 +142,12 @@ void eval_requantize(const EvalContext& ctx) {
   const RequantizeData& d = ctx.data<RequantizeData>();
   kernels::qs8_requantize_ref(d.params, ctx.input<void>(0), d.in_uint8, ctx.output<void>(0),
                               d.out_uint8, d.n);
+}
+
+void eval_requantize_avx2(const EvalContext& ctx) {
+  const RequantizeData& d = ctx.data<RequantizeData>();
+  kernels::qs8_requantize_avx2(d.params, ctx.input<void>(0), d.in_uint8, ctx.output<void>(0),
+                               d.out_uint8, d.n);
 }
 
 Status prepare_dequantize_qu8(PrepareContext& ctx) {

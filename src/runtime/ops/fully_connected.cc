@@ -1,7 +1,11 @@
 // FULLY_CONNECTED, float32: inputs (input of any rank viewed as [batches, depth], filter
 // [units, depth], bias [units] or -1). Rows are cut into fixed blocks of kRowBlock whatever the thread
 // count, so each row goes through the same GEMM call shape for 1 or N threads (bit-identical output).
+// AVX2: the filter is packed once at prepare; each output's sum order is fixed by the microkernel.
+#include <cstring>
+
 #include "runtime/kernels/reference/f32_fully_connected_ref.h"
+#include "runtime/kernels/x86/f32_gemm_6x16_avx2.h"
 #include "runtime/ops/common.h"
 #include "runtime/ops/ops.h"
 
@@ -16,9 +20,11 @@ struct FullyConnectedData : OpData {
   bool has_bias = false;
 };
 
-}  // namespace
+struct FullyConnectedAvx2Data : FullyConnectedData {
+  kernels::F32PackedGemmParams gemm;
+};
 
-Status prepare_fully_connected_f32(PrepareContext& ctx) {
+Status prepare_fully_connected_common(PrepareContext& ctx, FullyConnectedData* d) {
   OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 3, 1));
   OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kFloat32));
   OCTET_RETURN_IF_ERROR(ctx.check_input(1, "filter", DataType::kFloat32, 2));
@@ -30,7 +36,6 @@ Status prepare_fully_connected_f32(PrepareContext& ctx) {
     return ctx.error("input shape " + shape_to_string(in.shape) + " cannot be viewed as [batches, " +
                      std::to_string(depth) + "] for filter " + shape_to_string(filter.shape));
   }
-  auto d = std::make_unique<FullyConnectedData>();
   d->has_bias = ctx.has_input(2);
   if (d->has_bias) {
     OCTET_RETURN_IF_ERROR(ctx.check_input(2, "bias", DataType::kFloat32, 1));
@@ -55,7 +60,41 @@ Status prepare_fully_connected_f32(PrepareContext& ctx) {
   } else {
     out_shape = {d->rows, units};
   }
-  OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, std::move(out_shape)));
+  return ctx.set_output_shape(0, std::move(out_shape));
+}
+
+}  // namespace
+
+Status prepare_fully_connected_f32(PrepareContext& ctx) {
+  auto d = std::make_unique<FullyConnectedData>();
+  OCTET_RETURN_IF_ERROR(prepare_fully_connected_common(ctx, d.get()));
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+Status prepare_fully_connected_f32_avx2(PrepareContext& ctx) {
+  auto d = std::make_unique<FullyConnectedAvx2Data>();
+  OCTET_RETURN_IF_ERROR(prepare_fully_connected_common(ctx, d.get()));
+  if (!ctx.input(1).is_static || (d->has_bias && !ctx.input(2).is_static)) {
+    // Weights computed at run time cannot be packed once: the reference handles them.
+    ctx.set_eval(eval_fully_connected_f32);
+    ctx.set_kernel_name("f32_fully_connected_ref");
+    return prepare_fully_connected_f32(ctx);
+  }
+  const int units = d->params.units, depth = d->params.depth;
+  kernels::F32PackedGemmParams& gemm = d->gemm;
+  gemm.segments.seg_len = depth;
+  gemm.n = units;
+  gemm.clamp = d->params.clamp;
+  float* packed = static_cast<float*>(
+      ctx.allocate_persistent(sizeof(float) * kernels::f32_packed_panels16_floats(units, depth)));
+  kernels::f32_pack_panels16(ctx.input(1).as<float>(), units, depth, packed);
+  gemm.packed_b = packed;
+  const int panels = (units + kernels::kF32PanelWidth - 1) / kernels::kF32PanelWidth;
+  float* bias = static_cast<float*>(
+      ctx.allocate_persistent(sizeof(float) * panels * kernels::kF32PanelWidth));  // zeroed
+  if (d->has_bias) std::memcpy(bias, ctx.input(2).as<float>(), sizeof(float) * units);
+  gemm.bias = bias;
   ctx.set_data(std::move(d));
   return Status::Ok();
 }
@@ -81,6 +120,27 @@ void eval_fully_connected_f32(const EvalContext& ctx) {
       kernels::f32_fully_connected_ref(d.params, args->in + static_cast<long>(r0) * d.params.depth,
                                        args->filter, args->bias,
                                        args->out + static_cast<long>(r0) * d.params.units, rows);
+    }
+  });
+}
+
+void eval_fully_connected_f32_avx2(const EvalContext& ctx) {
+  struct Args {
+    const FullyConnectedAvx2Data* d;
+    const float* in;
+    float* out;
+  } a{&ctx.data<FullyConnectedAvx2Data>(), ctx.input<float>(0), ctx.output<float>(0)};
+  const Args* args = &a;
+  const int blocks = (a.d->rows + kRowBlock - 1) / kRowBlock;
+  ctx.pool().parallel_for(blocks, [args](int, int begin, int end) {
+    const FullyConnectedAvx2Data& d = *args->d;
+    for (int block = begin; block < end; ++block) {
+      const int r0 = block * kRowBlock;
+      const int rows = std::min(kRowBlock, d.rows - r0);
+      kernels::f32_gemm_6x16_avx2(d.gemm, rows, args->in + static_cast<long>(r0) * d.params.depth,
+                                  d.params.depth,
+                                  args->out + static_cast<long>(r0) * d.params.units,
+                                  d.params.units);
     }
   });
 }

@@ -1,6 +1,7 @@
 // MEAN, float32: inputs (data, axes as a constant int32 tensor of rank 0 or 1), option keep_dims.
 // Negative axes count from the end; repeated axes count once.
 #include "runtime/kernels/reference/f32_mean_ref.h"
+#include "runtime/kernels/x86/mean_avx2.h"
 #include "runtime/ops/common.h"
 #include "runtime/ops/ops.h"
 
@@ -9,6 +10,10 @@ namespace {
 
 struct MeanData : OpData {
   kernels::F32MeanParams params;
+};
+
+struct MeanAvx2Data : OpData {
+  kernels::MeanRun run;
 };
 
 }  // namespace
@@ -66,6 +71,25 @@ Status prepare_mean_f32(PrepareContext& ctx) {
 
 void eval_mean_f32(const EvalContext& ctx) {
   kernels::f32_mean_ref(ctx.data<MeanData>().params, ctx.input<float>(0), ctx.output<float>(0));
+}
+
+Status prepare_mean_f32_avx2(PrepareContext& ctx) {
+  OCTET_RETURN_IF_ERROR(prepare_mean_f32(ctx));
+  std::unique_ptr<OpData> ref = ctx.take_data();
+  auto d = std::make_unique<MeanAvx2Data>();
+  if (!kernels::mean_contiguous_run(static_cast<const MeanData&>(*ref).params, &d->run)) {
+    // Reduced axes with kept ones between them: the reference's general walk.
+    ctx.set_data(std::move(ref));
+    ctx.set_eval(eval_mean_f32);
+    ctx.set_kernel_name("f32_mean_ref");
+    return Status::Ok();
+  }
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_mean_f32_avx2(const EvalContext& ctx) {
+  kernels::f32_mean_avx2(ctx.data<MeanAvx2Data>().run, ctx.input<float>(0), ctx.output<float>(0));
 }
 
 }  // namespace octet::runtime::ops

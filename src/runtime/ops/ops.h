@@ -81,4 +81,24 @@ void eval_depthwise_conv2d_hybrid(const EvalContext& ctx);
 Status prepare_fully_connected_hybrid(PrepareContext& ctx);
 void eval_fully_connected_hybrid(const EvalContext& ctx);
 
+// AVX2 + FMA variants (registered with kernels::cpu_has_avx2_fma). Pools, QUANTIZE and DEQUANTIZE
+// reuse the reference prepare; the others pack weights or pick a view at prepare and fall back to
+// the reference eval for the cases they do not handle.
+Status prepare_conv2d_f32_avx2(PrepareContext& ctx);
+void eval_conv2d_f32_avx2(const EvalContext& ctx);
+Status prepare_fully_connected_f32_avx2(PrepareContext& ctx);
+void eval_fully_connected_f32_avx2(const EvalContext& ctx);
+void eval_max_pool2d_f32_avx2(const EvalContext& ctx);
+void eval_average_pool2d_f32_avx2(const EvalContext& ctx);
+Status prepare_mean_f32_avx2(PrepareContext& ctx);
+void eval_mean_f32_avx2(const EvalContext& ctx);
+void eval_depthwise_conv2d_qs8_avx2(const EvalContext& ctx);
+void eval_max_pool2d_qs8_avx2(const EvalContext& ctx);
+void eval_average_pool2d_qs8_avx2(const EvalContext& ctx);
+Status prepare_mean_qs8_avx2(PrepareContext& ctx);
+void eval_mean_qs8_avx2(const EvalContext& ctx);
+void eval_quantize_f32_avx2(const EvalContext& ctx);
+void eval_requantize_avx2(const EvalContext& ctx);
+void eval_dequantize_qs8_avx2(const EvalContext& ctx);
+
 }  // namespace octet::runtime::ops

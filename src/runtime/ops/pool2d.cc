@@ -1,6 +1,7 @@
 // MAX_POOL_2D and AVERAGE_POOL_2D, float32: input [N,H,W,C], options filter/stride/padding/activation.
 // Output rows (batch, y) are split over the pool's threads.
 #include "runtime/kernels/reference/f32_pool2d_ref.h"
+#include "runtime/kernels/x86/f32_pool2d_avx2.h"
 #include "runtime/ops/common.h"
 #include "runtime/ops/ops.h"
 
@@ -72,6 +73,12 @@ void eval_max_pool2d_f32(const EvalContext& ctx) {
 }
 void eval_average_pool2d_f32(const EvalContext& ctx) {
   eval_pool2d_f32<kernels::f32_average_pool2d_ref>(ctx);
+}
+void eval_max_pool2d_f32_avx2(const EvalContext& ctx) {
+  eval_pool2d_f32<kernels::f32_max_pool2d_avx2>(ctx);
+}
+void eval_average_pool2d_f32_avx2(const EvalContext& ctx) {
+  eval_pool2d_f32<kernels::f32_average_pool2d_avx2>(ctx);
 }
 
 }  // namespace octet::runtime::ops

@@ -6,6 +6,8 @@
 #include "runtime/kernels/reference/qs8_mean_ref.h"
 #include "runtime/kernels/reference/qs8_pool2d_ref.h"
 #include "runtime/kernels/reference/qs8_softmax_ref.h"
+#include "runtime/kernels/x86/mean_avx2.h"
+#include "runtime/kernels/x86/qs8_pool2d_avx2.h"
 #include "runtime/ops/common.h"
 #include "runtime/ops/ops.h"
 #include "runtime/ops/qs8_common.h"
@@ -21,6 +23,7 @@ struct Qs8PoolData : OpData {
 struct Qs8MeanData : OpData {
   kernels::Qs8MeanParams params;
   int scratch = -1;
+  kernels::MeanRun run;  // AVX2: the [outer, reduce, inner] view
 };
 
 struct Qs8SoftmaxData : OpData {
@@ -77,8 +80,16 @@ void eval_max_pool2d_qs8(const EvalContext& ctx) {
 void eval_average_pool2d_qs8(const EvalContext& ctx) {
   eval_pool2d_qs8<kernels::qs8_average_pool2d_ref>(ctx);
 }
+void eval_max_pool2d_qs8_avx2(const EvalContext& ctx) {
+  eval_pool2d_qs8<kernels::qs8_max_pool2d_avx2>(ctx);
+}
+void eval_average_pool2d_qs8_avx2(const EvalContext& ctx) {
+  eval_pool2d_qs8<kernels::qs8_average_pool2d_avx2>(ctx);
+}
 
-Status prepare_mean_qs8(PrepareContext& ctx) {
+namespace {
+
+Status prepare_mean_qs8_common(PrepareContext& ctx, Qs8MeanData* d) {
   OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 2, 1));
   OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kInt8));
   OCTET_RETURN_IF_ERROR(ctx.check_input(1, "axes", DataType::kInt32));
@@ -87,7 +98,6 @@ Status prepare_mean_qs8(PrepareContext& ctx) {
   TensorQuant in, out;
   OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.input(0), "input", &in));
   OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.output(0), "output", &out));
-  auto d = std::make_unique<Qs8MeanData>();
   OCTET_RETURN_IF_ERROR(prepare_mean_shape(ctx, &d->params.shape));
   const kernels::F32MeanParams& s = d->params.shape;
   const kernels::QuantizedMultiplier m = kernels::quantize_multiplier(
@@ -95,9 +105,36 @@ Status prepare_mean_qs8(PrepareContext& ctx) {
   d->params.multiplier = kernels::qs8_mean_multiplier(m, s.count);
   d->params.input_zero_point = in.zero_point;
   d->params.output_zero_point = out.zero_point;
-  d->scratch = ctx.request_scratch(sizeof(int32_t) * static_cast<size_t>(s.out_elements));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status prepare_mean_qs8(PrepareContext& ctx) {
+  auto d = std::make_unique<Qs8MeanData>();
+  OCTET_RETURN_IF_ERROR(prepare_mean_qs8_common(ctx, d.get()));
+  d->scratch = ctx.request_scratch(sizeof(int32_t) * static_cast<size_t>(d->params.shape.out_elements));
   ctx.set_data(std::move(d));
   return Status::Ok();
+}
+
+Status prepare_mean_qs8_avx2(PrepareContext& ctx) {
+  auto d = std::make_unique<Qs8MeanData>();
+  OCTET_RETURN_IF_ERROR(prepare_mean_qs8_common(ctx, d.get()));
+  if (!kernels::mean_contiguous_run(d->params.shape, &d->run)) {
+    // Reduced axes with kept ones between them: the reference's general walk.
+    ctx.set_eval(eval_mean_qs8);
+    ctx.set_kernel_name("qs8_mean_ref");
+    d->scratch =
+        ctx.request_scratch(sizeof(int32_t) * static_cast<size_t>(d->params.shape.out_elements));
+  }
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_mean_qs8_avx2(const EvalContext& ctx) {
+  const Qs8MeanData& d = ctx.data<Qs8MeanData>();
+  kernels::qs8_mean_avx2(d.params, d.run, ctx.input<int8_t>(0), ctx.output<int8_t>(0));
 }
 
 void eval_mean_qs8(const EvalContext& ctx) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "runtime/kernels/reference/quantize_ref.h"
+#include "runtime/kernels/x86/quantize_avx2.h"
 #include "runtime/ops/ops.h"
 
 namespace octet::runtime::ops {
@@ -118,6 +119,22 @@ Status prepare_quantize_f32(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, ctx.input(0).shape));
   ctx.set_data(std::move(d));
   return Status::Ok();
+}
+
+void eval_dequantize_qs8_avx2(const EvalContext& ctx) {
+  const DequantizeData& d = ctx.data<DequantizeData>();
+  if (d.channels != 1) {
+    eval_dequantize_qs8(ctx);
+    return;
+  }
+  kernels::f32_dequantize_qs8_avx2(ctx.input<int8_t>(0), ctx.output<float>(0), d.n, d.scales[0],
+                                   d.zero_points[0]);
+}
+
+void eval_quantize_f32_avx2(const EvalContext& ctx) {
+  const QuantizeData& d = ctx.data<QuantizeData>();
+  kernels::qs8_quantize_f32_avx2(ctx.input<float>(0), ctx.output<int8_t>(0), d.n, d.scale,
+                                 d.zero_point);
 }
 
 void eval_quantize_f32(const EvalContext& ctx) {

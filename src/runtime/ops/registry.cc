@@ -1,5 +1,6 @@
 #include "runtime/ops/registry.h"
 
+#include "runtime/kernels/x86/cpu_features.h"
 #include "runtime/ops/ops.h"
 
 namespace octet::runtime {
@@ -8,6 +9,7 @@ namespace {
 using DT = DataType;
 using OT = OpType;
 constexpr KernelImpl kRef = KernelImpl::kReference;
+constexpr KernelImpl kOpt = KernelImpl::kOptimized;
 
 const OpRegistration kRegistrations[] = {
     {OT::kConv2D, DT::kFloat32, kRef, "f32_conv2d_ref", ops::prepare_conv2d_f32, ops::eval_conv2d_f32},
@@ -65,6 +67,38 @@ const OpRegistration kRegistrations[] = {
      ops::prepare_depthwise_conv2d_hybrid, ops::eval_depthwise_conv2d_hybrid, DT::kInt8},
     {OT::kFullyConnected, DT::kFloat32, kRef, "hybrid_fully_connected_ref",
      ops::prepare_fully_connected_hybrid, ops::eval_fully_connected_hybrid, DT::kInt8},
+
+    // AVX2 + FMA: float inference and the int8 ops other than CONV_2D / FULLY_CONNECTED.
+    {OT::kConv2D, DT::kFloat32, kOpt, "f32_conv2d_6x16_avx2", ops::prepare_conv2d_f32_avx2,
+     ops::eval_conv2d_f32_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
+    {OT::kFullyConnected, DT::kFloat32, kOpt, "f32_fully_connected_6x16_avx2",
+     ops::prepare_fully_connected_f32_avx2, ops::eval_fully_connected_f32_avx2, DT::kFloat32,
+     kernels::cpu_has_avx2_fma},
+    {OT::kMaxPool2D, DT::kFloat32, kOpt, "f32_max_pool2d_avx2", ops::prepare_max_pool2d_f32,
+     ops::eval_max_pool2d_f32_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
+    {OT::kAveragePool2D, DT::kFloat32, kOpt, "f32_average_pool2d_avx2",
+     ops::prepare_average_pool2d_f32, ops::eval_average_pool2d_f32_avx2, DT::kFloat32,
+     kernels::cpu_has_avx2_fma},
+    {OT::kMean, DT::kFloat32, kOpt, "f32_mean_avx2", ops::prepare_mean_f32_avx2,
+     ops::eval_mean_f32_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
+    {OT::kDepthwiseConv2D, DT::kInt8, kOpt, "qs8_depthwise_conv2d_avx2",
+     ops::prepare_depthwise_conv2d_qs8, ops::eval_depthwise_conv2d_qs8_avx2, DT::kInt8,
+     kernels::cpu_has_avx2_fma},
+    {OT::kMaxPool2D, DT::kInt8, kOpt, "qs8_max_pool2d_avx2", ops::prepare_max_pool2d_qs8,
+     ops::eval_max_pool2d_qs8_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
+    {OT::kAveragePool2D, DT::kInt8, kOpt, "qs8_average_pool2d_avx2",
+     ops::prepare_average_pool2d_qs8, ops::eval_average_pool2d_qs8_avx2, DT::kFloat32,
+     kernels::cpu_has_avx2_fma},
+    {OT::kMean, DT::kInt8, kOpt, "qs8_mean_avx2", ops::prepare_mean_qs8_avx2,
+     ops::eval_mean_qs8_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
+    {OT::kQuantize, DT::kFloat32, kOpt, "qs8_quantize_f32_avx2", ops::prepare_quantize_f32,
+     ops::eval_quantize_f32_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
+    {OT::kQuantize, DT::kInt8, kOpt, "qs8_requantize_avx2", ops::prepare_requantize,
+     ops::eval_requantize_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
+    {OT::kQuantize, DT::kUInt8, kOpt, "qu8_requantize_avx2", ops::prepare_requantize,
+     ops::eval_requantize_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
+    {OT::kDequantize, DT::kInt8, kOpt, "f32_dequantize_qs8_avx2", ops::prepare_dequantize_qs8,
+     ops::eval_dequantize_qs8_avx2, DT::kFloat32, kernels::cpu_has_avx2_fma},
 };
 
 }  // namespace
