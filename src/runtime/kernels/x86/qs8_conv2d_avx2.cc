@@ -20,27 +20,43 @@ OCTET_AVX2 inline void widen(const int8_t* src, int n, int16_t* dst) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i),
                         _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i))));
   }
+  if (i + 8 <= n) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
+                     _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(src + i))));
+    i += 8;
+  }
   for (; i < n; ++i) dst[i] = src[i];
 }
 
-// One im2col row: the (ky, kx, ic) taps of output pixel (b, oy, ox), widened to int16.
+// One im2col row: the (ky, kx, ic) taps of output pixel (b, oy, ox), widened to int16. A filter
+// row that lies inside the image with dilation 1 is one contiguous run of kernel_w * Cin values.
 OCTET_AVX2 void im2col_row(const Qs8Conv2DAvx2Params& p, const int8_t* input, int b, int oy, int ox,
                            int16_t* row) {
   const ConvGeometry& g = p.geometry;
   const int cin = g.in_channels;
   const int y0 = oy * g.stride_h - g.pad_top, x0 = ox * g.stride_w - g.pad_left;
+  const bool row_inside = x0 >= 0 && x0 + (g.kernel_w - 1) * g.dilation_w < g.in_w;
   const int8_t* image = input + static_cast<size_t>(b) * g.in_h * g.in_w * cin;
+  const int16_t zero_point = p.input_zero_point;
   int16_t* dst = row;
   for (int ky = 0; ky < g.kernel_h; ++ky) {
     const int iy = y0 + ky * g.dilation_h;
-    for (int kx = 0; kx < g.kernel_w; ++kx, dst += cin) {
-      const int ix = x0 + kx * g.dilation_w;
-      if (iy < 0 || iy >= g.in_h || ix < 0 || ix >= g.in_w) {
-        std::fill(dst, dst + cin, static_cast<int16_t>(p.input_zero_point));
-      } else {
-        widen(image + (static_cast<size_t>(iy) * g.in_w + ix) * cin, cin, dst);
+    const int8_t* src_row = image + static_cast<size_t>(iy) * g.in_w * cin;
+    if (iy < 0 || iy >= g.in_h) {
+      std::fill(dst, dst + g.kernel_w * cin, zero_point);
+    } else if (row_inside && g.dilation_w == 1) {
+      widen(src_row + static_cast<size_t>(x0) * cin, g.kernel_w * cin, dst);
+    } else {
+      for (int kx = 0; kx < g.kernel_w; ++kx) {
+        const int ix = x0 + kx * g.dilation_w;
+        if (ix < 0 || ix >= g.in_w) {
+          std::fill(dst + kx * cin, dst + (kx + 1) * cin, zero_point);
+        } else {
+          widen(src_row + static_cast<size_t>(ix) * cin, cin, dst + kx * cin);
+        }
       }
     }
+    dst += g.kernel_w * cin;
   }
   for (int k = p.gemm.k; k < p.gemm.k_pad; ++k) row[k] = 0;
 }

@@ -23,27 +23,51 @@ OCTET_AVX2 inline __m256i broadcast_pair(const int16_t* p) {
   return _mm256_set1_epi32(v);
 }
 
+// The output stage of 8 channels, loaded once per micro-kernel call (int8 stores may alias
+// anything, so the compiler could not keep these in registers across rows by itself).
+struct OutputStage8 {
+  __m256i bias, multiplier, multiplier_odd, left, right, mask, half;
+  __m256i offset, lo, hi;
+  const double* real;  // non-null: the double-precision requantization
+};
+
+OCTET_AVX2 inline __m256i load(const int32_t* p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+}
+
+OCTET_AVX2 inline OutputStage8 load_stage(const Qs8PackedGemm& g, int c) {
+  OutputStage8 s;
+  s.bias = load(g.bias + c);
+  s.multiplier = load(g.multiplier + c);
+  s.multiplier_odd = _mm256_srli_epi64(s.multiplier, 32);
+  s.left = load(g.left_shift + c);
+  s.right = load(g.right_shift + c);
+  s.mask = load(g.round_mask + c);
+  s.half = _mm256_srli_epi32(s.mask, 1);
+  s.offset = _mm256_set1_epi32(g.output_offset);
+  s.lo = _mm256_set1_epi32(g.act_min);
+  s.hi = _mm256_set1_epi32(g.act_max);
+  s.real = g.real_multiplier ? g.real_multiplier + c : nullptr;
+  return s;
+}
+
 // requant.h's multiply_by_quantized_multiplier on 8 lanes. SRDHM(x, M) with M >= 0 is
 // floor((x * M + 2^30) / 2^31) for either sign of x (gemmlowp's negative nudge and truncating
 // division combine to it), i.e. bits 31..62 of the 64-bit sum: vpmuldq on even and odd lanes, no
 // 64-bit arithmetic shift needed. RoundingDivideByPOT: arithmetic shift plus 1 when the remainder
 // exceeds half the divisor (half + 1 for negative x: ties away from zero).
-OCTET_AVX2 inline __m256i mbqm(__m256i x, const Qs8PackedGemm& g, int c) {
-  const __m256i multiplier = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.multiplier + c));
-  const __m256i left = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.left_shift + c));
-  const __m256i right = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.right_shift + c));
-  const __m256i mask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.round_mask + c));
+OCTET_AVX2 inline __m256i mbqm(__m256i x, const OutputStage8& s) {
   const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
-  x = _mm256_sllv_epi32(x, left);  // wraps, as shift_left_wrapping
-  const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, multiplier), nudge);
-  const __m256i odd = _mm256_add_epi64(
-      _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(multiplier, 32)), nudge);
+  x = _mm256_sllv_epi32(x, s.left);  // wraps, as shift_left_wrapping
+  const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, s.multiplier), nudge);
+  const __m256i odd =
+      _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), s.multiplier_odd), nudge);
   const __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1),
                                           0xAA);
-  const __m256i remainder = _mm256_and_si256(high, mask);
+  const __m256i remainder = _mm256_and_si256(high, s.mask);
   const __m256i negative = _mm256_cmpgt_epi32(_mm256_setzero_si256(), high);
-  const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), negative);
-  return _mm256_sub_epi32(_mm256_srav_epi32(high, right), _mm256_cmpgt_epi32(remainder, threshold));
+  const __m256i threshold = _mm256_sub_epi32(s.half, negative);
+  return _mm256_sub_epi32(_mm256_srav_epi32(high, s.right), _mm256_cmpgt_epi32(remainder, threshold));
 }
 
 // (int32) round((double)acc * M) on 4 lanes, round = half away from zero: trunc plus one step
@@ -61,20 +85,17 @@ OCTET_AVX2 inline __m128i round_real(__m128i acc, const double* m) {
   return _mm256_cvttpd_epi32(r);
 }
 
-// Bias, requantization, Z_out and the clamp of channels [c, c + 8), stored as `count` int8.
-OCTET_AVX2 inline void requantize_store(__m256i acc, const Qs8PackedGemm& g, int c, int8_t* dst,
-                                        int count) {
-  acc = _mm256_add_epi32(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.bias + c)));
+// Bias, requantization, Z_out and the clamp of 8 channels, stored as `count` int8.
+OCTET_AVX2 inline void requantize_store(__m256i acc, const OutputStage8& s, int8_t* dst, int count) {
+  acc = _mm256_add_epi32(acc, s.bias);
   __m256i v;
-  if (g.real_multiplier) {
-    v = _mm256_set_m128i(round_real(_mm256_extracti128_si256(acc, 1), g.real_multiplier + c + 4),
-                         round_real(_mm256_castsi256_si128(acc), g.real_multiplier + c));
+  if (s.real) {
+    v = _mm256_set_m128i(round_real(_mm256_extracti128_si256(acc, 1), s.real + 4),
+                         round_real(_mm256_castsi256_si128(acc), s.real));
   } else {
-    v = mbqm(acc, g, c);
+    v = mbqm(acc, s);
   }
-  v = _mm256_add_epi32(v, _mm256_set1_epi32(g.output_offset));
-  v = _mm256_max_epi32(v, _mm256_set1_epi32(g.act_min));
-  v = _mm256_min_epi32(v, _mm256_set1_epi32(g.act_max));
+  v = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(v, s.offset), s.lo), s.hi);
   const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
   const __m128i b = _mm_packs_epi16(w, w);
   if (count == kQs8GemmBlock) {
@@ -111,13 +132,20 @@ OCTET_AVX2 void micro_kernel(const Qs8PackedGemm& g, const int16_t* a, int lda, 
       for (int j = 0; j < NB; ++j) acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(av, b[j]));
     }
   }
+  // Through memory: a requantization loop that indexes acc[][] without being fully unrolled
+  // would otherwise keep the accumulators in memory during the k loop too.
+  alignas(32) int32_t sums[MR][NB][kQs8GemmBlock];
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) {
+  for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-    for (int j = 0; j < NB; ++j) {
-      const int c = (block + j) * kQs8GemmBlock;
-      requantize_store(acc[r][j], g, c, out + static_cast<size_t>(r) * ldo + c,
-                       std::min(kQs8GemmBlock, g.n - c));
+    for (int j = 0; j < NB; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(sums[r][j]), acc[r][j]);
+  for (int j = 0; j < NB; ++j) {
+    const int c = (block + j) * kQs8GemmBlock;
+    const int count = std::min(kQs8GemmBlock, g.n - c);
+    const OutputStage8 stage = load_stage(g, c);
+    for (int r = 0; r < MR; ++r) {
+      requantize_store(_mm256_load_si256(reinterpret_cast<const __m256i*>(sums[r][j])), stage,
+                       out + static_cast<size_t>(r) * ldo + c, count);
     }
   }
 }
