@@ -183,7 +183,7 @@ OCTET_AVX2 void rows(const Qs8PackedGemm& g, const int16_t* a, int lda, int m, i
 int qs8_gemm_tile_rows(int m, int k, int threads) {
   const int k_pad = round_up(k, 2);
   const int by_cache = std::max(kRows, kTileBytes / (k_pad * 2) / kRows * kRows);
-  const int tiles = round_up((m + by_cache - 1) / by_cache, threads);
+  const int tiles = std::max(1, round_up((m + by_cache - 1) / by_cache, threads));  // m may be 0
   return std::max(1, round_up((m + tiles - 1) / tiles, kRows));
 }
 
