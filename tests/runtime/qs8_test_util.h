@@ -26,12 +26,15 @@ inline int32_t i8(GraphBuilder& b, std::vector<int32_t> shape, const std::vector
   return b.constant(std::move(shape), v, DataType::kInt8);
 }
 
+// The reference kernels unless `kernels` says otherwise (the oracle tests check the reference).
 inline std::unique_ptr<Interpreter> make_interp(const Graph& g, int batch = 1, int threads = 1,
-                                                FcRequant fc = FcRequant::kInteger) {
+                                                FcRequant fc = FcRequant::kInteger,
+                                                KernelChoice kernels = KernelChoice::kReference) {
   InterpreterOptions o;
   o.batch = batch;
   o.num_threads = threads;
   o.fc_requant = fc;
+  o.kernels = kernels;
   auto r = Interpreter::create(g, o);
   if (!r.ok()) {
     ADD_FAILURE() << r.status().message();

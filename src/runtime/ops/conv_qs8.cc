@@ -4,6 +4,7 @@
 // Output rows (batch, y) are split over the pool's threads; the integer result does not depend on it.
 #include "runtime/kernels/reference/qs8_depthwise_conv2d_ref.h"
 #include "runtime/kernels/x86/qs8_depthwise_conv2d_avx2.h"
+#include "runtime/kernels/x86/qs8_conv2d_avx2.h"
 #include "runtime/ops/common.h"
 #include "runtime/ops/ops.h"
 #include "runtime/ops/qs8_common.h"
@@ -63,9 +64,8 @@ void eval_rows(const EvalContext& ctx, const Params& params) {
   });
 }
 
-}  // namespace
-
-Status prepare_conv2d_qs8(PrepareContext& ctx) {
+// Everything the reference and the AVX2 CONV_2D share: checks, output stage, geometry, shape.
+Status prepare_conv2d_common(PrepareContext& ctx, Qs8ConvData* d) {
   OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 3, 1));
   OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kInt8, 4));
   OCTET_RETURN_IF_ERROR(ctx.check_input(1, "filter", DataType::kInt8, 4));
@@ -73,12 +73,26 @@ Status prepare_conv2d_qs8(PrepareContext& ctx) {
   const RuntimeTensor& in = ctx.input(0);
   int cout, kh, kw;
   OCTET_RETURN_IF_ERROR(conv_filter_dims(ctx, &cout, &kh, &kw));
-  auto d = std::make_unique<Qs8ConvData>();
-  OCTET_RETURN_IF_ERROR(prepare_output_stage(ctx, cout, 0, d.get(), &d->conv.output));
+  OCTET_RETURN_IF_ERROR(prepare_output_stage(ctx, cout, 0, d, &d->conv.output));
   OCTET_RETURN_IF_ERROR(conv_geometry(ctx, in, kh, kw, cout, &d->conv.geometry));
   const kernels::ConvGeometry& g = d->conv.geometry;
   OCTET_RETURN_IF_ERROR(ctx.set_output_shape(0, {in.dim(0), g.out_h, g.out_w, cout}));
   d->rows = in.dim(0) * g.out_h;
+  return Status::Ok();
+}
+
+struct Qs8ConvAvx2Data : Qs8ConvData {
+  kernels::Qs8Conv2DAvx2Params avx2;
+  int scratch = -1;
+  size_t scratch_per_chunk = 0;
+  int tiles = 0;
+};
+
+}  // namespace
+
+Status prepare_conv2d_qs8(PrepareContext& ctx) {
+  auto d = std::make_unique<Qs8ConvData>();
+  OCTET_RETURN_IF_ERROR(prepare_conv2d_common(ctx, d.get()));
   ctx.set_data(std::move(d));
   return Status::Ok();
 }
@@ -118,6 +132,53 @@ void eval_depthwise_conv2d_qs8(const EvalContext& ctx) {
 void eval_depthwise_conv2d_qs8_avx2(const EvalContext& ctx) {
   eval_rows<kernels::Qs8DepthwiseConv2DParams, kernels::qs8_depthwise_conv2d_avx2>(
       ctx, ctx.data<Qs8ConvData>().depthwise);
+}
+
+// AVX2: weights packed and the input zero point folded into the bias once here. A filter or bias
+// that is not constant cannot be packed at prepare; such a graph runs the reference kernel.
+Status prepare_conv2d_qs8_avx2(PrepareContext& ctx) {
+  auto d = std::make_unique<Qs8ConvAvx2Data>();
+  OCTET_RETURN_IF_ERROR(prepare_conv2d_common(ctx, d.get()));
+  if (!ctx.input(1).is_static || (d->has_bias && !ctx.input(2).is_static)) {
+    ctx.set_eval(eval_conv2d_qs8);
+    ctx.set_kernel_name("qs8_conv2d_ref");
+    ctx.set_data(std::move(d));
+    return Status::Ok();
+  }
+  const kernels::ConvGeometry& g = d->conv.geometry;
+  kernels::Qs8Conv2DAvx2Params& p = d->avx2;
+  p.geometry = g;
+  p.input_zero_point = static_cast<int8_t>(-d->conv.output.input_offset);
+  p.batch = ctx.input(0).dim(0);
+  const int k = g.kernel_h * g.kernel_w * g.in_channels;
+  void* storage = ctx.allocate_persistent(kernels::qs8_packed_gemm_bytes(g.out_channels, k, false));
+  kernels::qs8_pack_gemm(ctx.input(1).as<int8_t>(), d->has_bias ? ctx.input(2).as<int32_t>() : nullptr,
+                         g.out_channels, k, d->conv.output, nullptr, storage, &p.gemm);
+  p.tile = kernels::qs8_gemm_tile_rows(p.batch * g.out_h * g.out_w, k, ctx.num_threads());
+  d->tiles = kernels::qs8_conv2d_avx2_num_tiles(p);
+  // One slice per parallel_for chunk, 64-byte aligned.
+  d->scratch_per_chunk = (kernels::qs8_conv2d_avx2_scratch_bytes(p) + 63) / 64 * 64;
+  d->scratch = ctx.request_scratch(d->scratch_per_chunk * ctx.num_threads());
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_conv2d_qs8_avx2(const EvalContext& ctx) {
+  struct Args {
+    const Qs8ConvAvx2Data* d;
+    const int8_t* in;
+    int8_t* out;
+    uint8_t* scratch;
+  } a;
+  a.d = &ctx.data<Qs8ConvAvx2Data>();
+  a.in = ctx.input<int8_t>(0);
+  a.out = ctx.output<int8_t>(0);
+  a.scratch = static_cast<uint8_t*>(ctx.scratch(a.d->scratch));
+  const Args* args = &a;
+  ctx.pool().parallel_for(a.d->tiles, [args](int chunk, int begin, int end) {
+    int16_t* scratch = reinterpret_cast<int16_t*>(args->scratch + chunk * args->d->scratch_per_chunk);
+    kernels::qs8_conv2d_avx2(args->d->avx2, args->in, args->out, scratch, begin, end);
+  });
 }
 
 }  // namespace octet::runtime::ops

@@ -5,6 +5,7 @@
 #include "runtime/kernels/reference/hybrid_fully_connected_ref.h"
 #include "runtime/kernels/reference/hybrid_quantize_ref.h"
 #include "runtime/kernels/reference/qs8_fully_connected_ref.h"
+#include "runtime/kernels/x86/qs8_fully_connected_avx2.h"
 #include "runtime/ops/common.h"
 #include "runtime/ops/ops.h"
 #include "runtime/ops/qs8_common.h"
@@ -61,12 +62,10 @@ Status prepare_shapes(PrepareContext& ctx, DataType type, int* rows, int* units,
   return ctx.set_output_shape(0, std::move(out_shape));
 }
 
-}  // namespace
-
-Status prepare_fully_connected_qs8(PrepareContext& ctx) {
+// Everything the reference and the AVX2 int8 FULLY_CONNECTED share.
+Status prepare_qs8_common(PrepareContext& ctx, Qs8FullyConnectedData* d) {
   int rows = 0, units = 0, depth = 0;
   OCTET_RETURN_IF_ERROR(prepare_shapes(ctx, DataType::kInt8, &rows, &units, &depth));
-  auto d = std::make_unique<Qs8FullyConnectedData>();
   TensorQuant in, out;
   OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.input(0), "input", &in));
   OCTET_RETURN_IF_ERROR(get_tensor_quant(ctx, ctx.output(0), "output", &out));
@@ -93,6 +92,21 @@ Status prepare_fully_connected_qs8(PrepareContext& ctx) {
   d->rows = rows;
   d->float_requant = ctx.fc_requant() == FcRequant::kFloatDouble;
   if (d->float_requant) ctx.set_kernel_name("qs8_fully_connected_fp64req_ref");
+  return Status::Ok();
+}
+
+struct Qs8FullyConnectedAvx2Data : Qs8FullyConnectedData {
+  kernels::Qs8FullyConnectedAvx2Params avx2;
+  int scratch = -1;
+  size_t scratch_per_chunk = 0;
+  int tiles = 0;
+};
+
+}  // namespace
+
+Status prepare_fully_connected_qs8(PrepareContext& ctx) {
+  auto d = std::make_unique<Qs8FullyConnectedData>();
+  OCTET_RETURN_IF_ERROR(prepare_qs8_common(ctx, d.get()));
   ctx.set_data(std::move(d));
   return Status::Ok();
 }
@@ -184,6 +198,52 @@ void eval_fully_connected_hybrid(const EvalContext& ctx) {
                                           args->quantized, args->scales, args->zero_points, begin,
                                           end);
     }
+  });
+}
+
+// AVX2: weights packed and the input zero point folded into the bias once here; both requantization
+// modes. A filter or bias that is not constant cannot be packed; such a graph runs the reference.
+Status prepare_fully_connected_qs8_avx2(PrepareContext& ctx) {
+  auto d = std::make_unique<Qs8FullyConnectedAvx2Data>();
+  OCTET_RETURN_IF_ERROR(prepare_qs8_common(ctx, d.get()));
+  if (!ctx.input(1).is_static || (d->has_bias && !ctx.input(2).is_static)) {
+    ctx.set_eval(eval_fully_connected_qs8);
+    if (!d->float_requant) ctx.set_kernel_name("qs8_fully_connected_ref");
+    ctx.set_data(std::move(d));
+    return Status::Ok();
+  }
+  kernels::Qs8FullyConnectedAvx2Params& p = d->avx2;
+  const int units = d->params.units, depth = d->params.depth;
+  const double* real = d->float_requant ? d->real_multipliers.data() : nullptr;
+  void* storage = ctx.allocate_persistent(kernels::qs8_packed_gemm_bytes(units, depth, real));
+  kernels::qs8_pack_gemm(ctx.input(1).as<int8_t>(), d->has_bias ? ctx.input(2).as<int32_t>() : nullptr,
+                         units, depth, d->params.output, real, storage, &p.gemm);
+  p.rows = d->rows;
+  p.tile = kernels::qs8_gemm_tile_rows(d->rows, depth, ctx.num_threads());
+  d->tiles = kernels::qs8_fully_connected_avx2_num_tiles(p);
+  // One slice per parallel_for chunk, 64-byte aligned.
+  d->scratch_per_chunk = (kernels::qs8_fully_connected_avx2_scratch_bytes(p) + 63) / 64 * 64;
+  d->scratch = ctx.request_scratch(d->scratch_per_chunk * ctx.num_threads());
+  ctx.set_kernel_name(real ? "qs8_fully_connected_fp64req_avx2" : "qs8_fully_connected_avx2");
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_fully_connected_qs8_avx2(const EvalContext& ctx) {
+  struct Args {
+    const Qs8FullyConnectedAvx2Data* d;
+    const int8_t* in;
+    int8_t* out;
+    uint8_t* scratch;
+  } a;
+  a.d = &ctx.data<Qs8FullyConnectedAvx2Data>();
+  a.in = ctx.input<int8_t>(0);
+  a.out = ctx.output<int8_t>(0);
+  a.scratch = static_cast<uint8_t*>(ctx.scratch(a.d->scratch));
+  const Args* args = &a;
+  ctx.pool().parallel_for(a.d->tiles, [args](int chunk, int begin, int end) {
+    int16_t* scratch = reinterpret_cast<int16_t*>(args->scratch + chunk * args->d->scratch_per_chunk);
+    kernels::qs8_fully_connected_avx2(args->d->avx2, args->in, args->out, scratch, begin, end);
   });
 }
 

@@ -51,6 +51,11 @@ Status prepare_depthwise_conv2d_qs8(PrepareContext& ctx);
 void eval_depthwise_conv2d_qs8(const EvalContext& ctx);
 Status prepare_fully_connected_qs8(PrepareContext& ctx);
 void eval_fully_connected_qs8(const EvalContext& ctx);
+// AVX2 variants (registered with kernels::cpu_has_avx2_fma).
+Status prepare_conv2d_qs8_avx2(PrepareContext& ctx);
+void eval_conv2d_qs8_avx2(const EvalContext& ctx);
+Status prepare_fully_connected_qs8_avx2(PrepareContext& ctx);
+void eval_fully_connected_qs8_avx2(const EvalContext& ctx);
 
 Status prepare_max_pool2d_qs8(PrepareContext& ctx);
 void eval_max_pool2d_qs8(const EvalContext& ctx);

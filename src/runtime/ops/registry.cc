@@ -60,6 +60,13 @@ const OpRegistration kRegistrations[] = {
     {OT::kDequantize, DT::kUInt8, kRef, "f32_dequantize_qu8_ref", ops::prepare_dequantize_qu8,
      ops::eval_dequantize_qu8},
 
+    // INT8, AVX2 (bit-exact with the reference entries above).
+    {OT::kConv2D, DT::kInt8, kOpt, "qs8_conv2d_avx2", ops::prepare_conv2d_qs8_avx2,
+     ops::eval_conv2d_qs8_avx2, DT::kInt8, kernels::cpu_has_avx2_fma},
+    {OT::kFullyConnected, DT::kInt8, kOpt, "qs8_fully_connected_avx2",
+     ops::prepare_fully_connected_qs8_avx2, ops::eval_fully_connected_qs8_avx2, DT::kInt8,
+     kernels::cpu_has_avx2_fma},
+
     // Dynamic range: float32 activations, int8 weights quantized offline, inputs at run time.
     {OT::kConv2D, DT::kFloat32, kRef, "hybrid_conv2d_ref", ops::prepare_conv2d_hybrid,
      ops::eval_conv2d_hybrid, DT::kInt8},
