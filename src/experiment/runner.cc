@@ -47,6 +47,7 @@ class Stages {
   Stages(std::string experiment, int total) : experiment_(std::move(experiment)), total_(total) {}
   void next(const std::string& what) {
     ++done_;
+    if (Progress::quiet()) return;
     std::fprintf(stderr, "run %s [%d/%d] %s (%.1f s so far)\n", experiment_.c_str(), done_, total_, what.c_str(),
                  now_seconds() - start_);
   }
@@ -127,7 +128,7 @@ Result<const Runner::TrainedModel*> Runner::trained(const Spec& spec, const Mode
               opt.precise_bn_batches, spec.train.validation, spec.train.samples, spec.test_samples};
   auto it = models_.find(key.dump());
   if (it != models_.end()) {
-    std::fprintf(stderr, "  (same model and settings as trained earlier in this run: reused)\n");
+    if (!Progress::quiet()) std::fprintf(stderr, "  (same model and settings as trained earlier in this run: reused)\n");
     return it->second.get();
   }
 
@@ -340,7 +341,7 @@ Result<json> Runner::run(const Spec& original) {
 
   stages.next("write results.json, results.md, charts and report.html");
   OCTET_RETURN_IF_ERROR(write_outputs(dir, results, grid, grid_class_names));
-  std::fprintf(stderr, "run %s: done in %.1f s -> %s\n", spec.name.c_str(), now_seconds() - t_start, dir.c_str());
+  if (!Progress::quiet()) std::fprintf(stderr, "run %s: done in %.1f s -> %s\n", spec.name.c_str(), now_seconds() - t_start, dir.c_str());
   return results;
 }
 
