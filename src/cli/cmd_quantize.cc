@@ -46,31 +46,27 @@ Status run_quantize(const QuantizeArgs& a) {
   OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::load_tflite(a.model));
   OCTET_RETURN_IF_ERROR(quant::check_float_graph(graph).with_context(a.model));
 
-  std::optional<quant::CalibrationResult> calib;
   nlohmann::json extra = {{"source_model", std::filesystem::path(a.model).filename().string()}};
-  double calib_seconds = 0;
+  std::optional<data::DataSplits> splits;
+  quant::CalibrationOptions copt;
   if (opt.mode == quant::Mode::kInt8) {
-    OCTET_ASSIGN_OR_RETURN(data::DataSplits splits, data::load_dataset(a.calib));
-    quant::CalibrationOptions copt;
+    OCTET_ASSIGN_OR_RETURN(splits, data::load_dataset(a.calib));
     copt.samples = a.samples;
     copt.seed = a.seed;
     copt.method = a.calibration;
     copt.threads = a.threads;
-    auto c = quant::calibrate(graph, splits.train, copt);
-    if (!c.ok()) return c.status().with_context("calibration on " + splits.name);
-    calib = std::move(c).value();
-    calib_seconds = calib->seconds;
-    extra["dataset"] = splits.name;  // calibration always draws from the training split
+    extra["dataset"] = splits->name;  // calibration always draws from the training split
   } else if (!a.calib.empty()) {
     std::fprintf(stderr, "quantize: warning: --calib is not used by --mode %s\n", a.mode.c_str());
   }
 
-  const double t_convert = now_seconds();
-  auto result = quant::quantize_graph(graph, calib ? &*calib : nullptr, opt);
-  if (!result.ok()) return result.status().with_context(a.model);
-  runtime::Graph& q = result->graph;
-  quant::set_quantization_metadata(q, quant::quantization_record(opt, calib ? &*calib : nullptr, extra));
-  OCTET_RETURN_IF_ERROR(tflite::save_tflite(q, a.out));
+  const double t_quantize = now_seconds();
+  auto ptq = quant::post_training_quantize(graph, splits ? &splits->train : nullptr, opt, copt, extra);
+  if (!ptq.ok()) return ptq.status().with_context(splits ? a.model + " (calibration on " + splits->name + ")" : a.model);
+  const std::optional<quant::CalibrationResult>& calib = ptq->calibration;
+  const double calib_seconds = calib ? calib->seconds : 0.0;
+  const double t_convert = t_quantize + calib_seconds;
+  OCTET_RETURN_IF_ERROR(tflite::save_tflite(ptq->quantized.graph, a.out));
   const double convert_seconds = now_seconds() - t_convert;
 
   std::error_code ec;
@@ -79,7 +75,7 @@ Status run_quantize(const QuantizeArgs& a) {
   const double ratio = quant_bytes > 0 ? static_cast<double>(float_bytes) / static_cast<double>(quant_bytes) : 0.0;
   const double total_seconds = now_seconds() - t_start;
 
-  std::string text = quant::format_report(result->report);
+  std::string text = quant::format_report(ptq->quantized.report);
   if (calib) {
     char line[256];
     std::snprintf(line, sizeof line, "  calibration: %s on %lld training images (seed %llu, indices fnv1a64 %016llx), %.2f s\n",
@@ -104,8 +100,8 @@ Status run_quantize(const QuantizeArgs& a) {
                         {"calibration_seconds", calib_seconds},
                         {"conversion_seconds", convert_seconds},
                         {"total_seconds", total_seconds},
-                        {"record", quant::quantization_record(opt, calib ? &*calib : nullptr, extra)},
-                        {"report", quant::report_json(result->report)}};
+                        {"record", ptq->record},
+                        {"report", quant::report_json(ptq->quantized.report)}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("written     %s (%ju bytes, %s; float32 %ju bytes, %.2fx smaller)\n", a.out.c_str(), quant_bytes,

@@ -1,6 +1,5 @@
 // octet train: trains a model spec on a dataset with the float engine and saves a float32 .tflite.
 #include <cstdio>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -22,13 +21,6 @@ struct TrainArgs {
   int threads = 0;
   bool json = false;
 };
-
-// The float as its shortest decimal (1e-3, not 0.0010000000474974513) for the JSON record.
-double round_trip_decimal(float v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(v));
-  return std::strtod(buf, nullptr);
-}
 
 Status run_train(const TrainArgs& a) {
   double t_start = now_seconds();
@@ -54,21 +46,7 @@ Status run_train(const TrainArgs& a) {
   double test_acc = nn::evaluate(model, splits.test, pool);
   double eval_seconds = now_seconds() - t_eval;
 
-  nlohmann::json info = {
-      {"model", model.name()},
-      {"dataset", splits.name},
-      {"class_names", splits.train.class_names},
-      {"preprocessing", "pixels / 255, NHWC"},
-      {"seed", a.opt.seed},
-      {"threads", pool.num_threads()},
-      {"epochs", a.opt.epochs},
-      {"batch", a.opt.batch},
-      {"optimizer", a.opt.optimizer},
-      {"lr", round_trip_decimal(a.opt.lr)},
-      {"precise_bn_batches", a.opt.precise_bn_batches},
-      {"validation_fraction", a.validation},
-      {"test_accuracy", test_acc},
-  };
+  const nlohmann::json info = nn::training_record(model, splits, a.opt, pool.num_threads(), a.validation, test_acc);
   OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, nn::export_graph(model, info));
   OCTET_RETURN_IF_ERROR(tflite::save_tflite(graph, a.out));
   OCTET_ASSIGN_OR_RETURN(auto written, read_file(a.out));

@@ -18,6 +18,7 @@ class Progress {
   void finish(const std::string& status = "");
 
   static void set_quiet(bool quiet);
+  static bool quiet();  // for progress lines printed outside a Progress bar
 
  private:
   void draw(bool final_line);

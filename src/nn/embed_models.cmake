@@ -1,16 +1,26 @@
-# Writes builtin_models.cc with every models/*.json as a raw string literal.
-# Invoked as: cmake -DMODELS_DIR=... -DOUT=... -P embed_models.cmake
+# Writes a .cc with every *.json of a folder as a raw string literal: models/*.json for nn
+# (the defaults below) and experiments/*.json for experiment (which passes its own names).
+# Invoked as: cmake -DMODELS_DIR=... -DOUT=... [-DHEADER=... -DNAMESPACE=... -DFUNCTION=...] -P embed_models.cmake
+if(NOT HEADER)
+  set(HEADER "nn/builtin_models.h")
+endif()
+if(NOT NAMESPACE)
+  set(NAMESPACE "octet::nn")
+endif()
+if(NOT FUNCTION)
+  set(FUNCTION "builtin_model_specs")
+endif()
 file(GLOB specs "${MODELS_DIR}/*.json")
 list(SORT specs)
-set(body "// Generated from models/*.json by src/nn/embed_models.cmake; do not edit.\n")
-string(APPEND body "#include \"nn/builtin_models.h\"\n\nnamespace octet::nn {\n\n")
-string(APPEND body "const std::vector<std::pair<std::string, std::string>>& builtin_model_specs() {\n")
+set(body "// Generated from ${MODELS_DIR}/*.json by src/nn/embed_models.cmake; do not edit.\n")
+string(APPEND body "#include \"${HEADER}\"\n\nnamespace ${NAMESPACE} {\n\n")
+string(APPEND body "const std::vector<std::pair<std::string, std::string>>& ${FUNCTION}() {\n")
 string(APPEND body "  static const std::vector<std::pair<std::string, std::string>> specs = {\n")
 foreach(spec ${specs})
   get_filename_component(name "${spec}" NAME_WE)
   file(READ "${spec}" text)
   string(APPEND body "      {\"${name}\", R\"octetjson(${text})octetjson\"},\n")
 endforeach()
-string(APPEND body "  };\n  return specs;\n}\n\n}  // namespace octet::nn\n")
+string(APPEND body "  };\n  return specs;\n}\n\n}  // namespace ${NAMESPACE}\n")
 file(WRITE "${OUT}.new" "${body}")
 execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.new" "${OUT}")

@@ -1,6 +1,8 @@
 #include "nn/trainer.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <algorithm>
 #include <numeric>
 
@@ -181,6 +183,36 @@ double evaluate(Model& model, const data::Dataset& d, ThreadPool& pool, std::vec
     }
   }
   return n ? static_cast<double>(correct) / static_cast<double>(n) : 0.0;
+}
+
+namespace {
+
+// The float as its shortest decimal (1e-3, not 0.0010000000474974513) for the JSON record.
+double round_trip_decimal(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", static_cast<double>(v));
+  return std::strtod(buf, nullptr);
+}
+
+}  // namespace
+
+nlohmann::json training_record(const Model& model, const data::DataSplits& splits, const TrainOptions& o,
+                               int threads, double validation_fraction, double test_accuracy) {
+  return {
+      {"model", model.name()},
+      {"dataset", splits.name},
+      {"class_names", splits.train.class_names},
+      {"preprocessing", "pixels / 255, NHWC"},
+      {"seed", o.seed},
+      {"threads", threads},
+      {"epochs", o.epochs},
+      {"batch", o.batch},
+      {"optimizer", o.optimizer},
+      {"lr", round_trip_decimal(o.lr)},
+      {"precise_bn_batches", o.precise_bn_batches},
+      {"validation_fraction", validation_fraction},
+      {"test_accuracy", test_accuracy},
+  };
 }
 
 }  // namespace octet::nn

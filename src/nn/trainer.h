@@ -50,4 +50,10 @@ void recompute_batch_norm_statistics(Model& model, const data::Dataset& d, int b
 double evaluate(Model& model, const data::Dataset& d, ThreadPool& pool,
                 std::vector<uint8_t>* predictions = nullptr, int batch = 256);
 
+// The training record `octet train` and experiments store in the exported model (as
+// export_graph's `info`): model, dataset, class names, preprocessing, every training setting, and
+// the float engine's test accuracy. The learning rate is recorded as typed (1e-3, not float noise).
+nlohmann::json training_record(const Model& model, const data::DataSplits& splits, const TrainOptions& options,
+                               int threads, double validation_fraction, double test_accuracy);
+
 }  // namespace octet::nn

@@ -538,4 +538,19 @@ void set_quantization_metadata(Graph& graph, const nlohmann::json& record) {
   graph.metadata.push_back({kQuantizationMetadataName, std::move(bytes)});
 }
 
+Result<PtqResult> post_training_quantize(const Graph& float_graph, const data::Dataset* calibration_set,
+                                         const QuantizeOptions& options,
+                                         const CalibrationOptions& calibration_options, const nlohmann::json& extra) {
+  PtqResult out;
+  if (options.mode == Mode::kInt8) {
+    if (calibration_set == nullptr) return Status::Error("int8 quantization needs calibration images");
+    OCTET_ASSIGN_OR_RETURN(out.calibration, calibrate(float_graph, *calibration_set, calibration_options));
+  }
+  const CalibrationResult* calib = out.calibration ? &*out.calibration : nullptr;
+  OCTET_ASSIGN_OR_RETURN(out.quantized, quantize_graph(float_graph, calib, options));
+  out.record = quantization_record(options, calib, extra);
+  set_quantization_metadata(out.quantized.graph, out.record);
+  return out;
+}
+
 }  // namespace octet::quant

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,19 @@ nlohmann::json quantization_record(const QuantizeOptions& options, const Calibra
                                    const nlohmann::json& extra = nlohmann::json::object());
 // Adds (or replaces) the "octet.quantization" metadata entry.
 void set_quantization_metadata(runtime::Graph& graph, const nlohmann::json& record);
+
+// The whole post-training step of `octet quantize` and experiments: for int8, calibrate on
+// `calibration_set` (required then; ignored otherwise) with `calibration_options`, quantize, and
+// store the quantization record (with `extra` merged in) as metadata.
+struct PtqResult {
+  QuantizeResult quantized;
+  std::optional<CalibrationResult> calibration;  // int8 only
+  nlohmann::json record;                         // as stored in the graph
+};
+Result<PtqResult> post_training_quantize(const runtime::Graph& float_graph, const data::Dataset* calibration_set,
+                                         const QuantizeOptions& options,
+                                         const CalibrationOptions& calibration_options,
+                                         const nlohmann::json& extra = nlohmann::json::object());
 
 // Human-readable table (for stderr) and JSON of a report.
 std::string format_report(const QuantizeReport& report);

@@ -1,0 +1,317 @@
+#include "experiment/outputs.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+
+#include "core/file_io.h"
+#include "core/progress.h"
+#include "report/html.h"
+#include "report/svg_chart.h"
+#include "report/svg_to_png.h"
+
+namespace octet::experiment {
+
+namespace {
+
+using json = nlohmann::json;
+
+std::string format(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+std::string percent(double v) { return format("%.2f%%", 100 * v); }
+std::string ms(double us) { return format("%.3f", us / 1000); }
+// 903088 -> "903,088": sizes are read exactly, not rounded to KB.
+std::string thousands(int64_t v) {
+  std::string digits = std::to_string(v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+std::string p_value(double p) { return p < 1e-4 ? format("%.1e", p) : format("%.4f", p); }
+
+std::string precision_title(const std::string& p) {
+  if (p == "float32") return "Float32";
+  if (p == "dynamic") return "Dynamic range";
+  return "Full integer";
+}
+
+json table(const std::string& id, const std::string& title, std::vector<std::string> header) {
+  return {{"id", id}, {"title", title}, {"header", header}, {"rows", json::array()}};
+}
+
+// Smallest finite per-layer SQNR of a comparison ("inf" when every layer is identical).
+std::string min_sqnr(const json& comparison) {
+  double lo = std::numeric_limits<double>::infinity();
+  for (const json& l : comparison["sqnr"]["layers"])
+    if (l["sqnr_db"].is_number()) lo = std::min(lo, l["sqnr_db"].get<double>());
+  return std::isfinite(lo) ? format("%.1f", lo) : "inf";
+}
+
+std::string markdown_row(const json& cells) {
+  std::string md = "|";
+  for (const json& c : cells) {
+    md += ' ';
+    md += c.get<std::string>();
+    md += " |";
+  }
+  return md + "\n";
+}
+
+// The first column left-aligned (row labels, model names), the figures right-aligned.
+std::string markdown_table(const json& t) {
+  std::string md = markdown_row(t["header"]) + "|";
+  for (size_t i = 0; i < t["header"].size(); ++i) md += i == 0 ? "---|" : "---:|";
+  md += "\n";
+  for (const json& row : t["rows"]) md += markdown_row(row);
+  return md;
+}
+
+report::Table html_table(const json& t) {
+  report::Table out;
+  for (const json& h : t["header"]) out.header.push_back(h);
+  for (const json& row : t["rows"]) {
+    std::vector<std::string> cells;
+    for (const json& c : row) cells.push_back(c);
+    out.rows.push_back(std::move(cells));
+  }
+  return out;
+}
+
+std::string list_indices(const json& indices) {
+  if (indices.empty()) return "none";
+  std::string s;
+  for (const json& i : indices) s += (s.empty() ? "" : ", ") + std::to_string(i.get<int64_t>());
+  return s;
+}
+
+std::string comparison_title(const json& c) {
+  return c["model"].get<std::string>() + " on " + c["dataset"].get<std::string>() + ": " +
+         c["a"].get<std::string>() + " vs " + c["b"].get<std::string>();
+}
+
+// "Is the drop real?" in one sentence: the accuracies with their intervals and McNemar's p.
+std::string comparison_summary(const json& c, const json& models) {
+  auto ci = [&](const std::string& precision) {
+    for (const json& m : models)
+      if (m["name"] == c["model"] && m["precision"] == precision)
+        return percent(m["ci95"][0]) + " to " + percent(m["ci95"][1]);
+    return std::string("?");
+  };
+  const double p = c["mcnemar_p"];
+  return c["a"].get<std::string>() + " " + percent(c["accuracy_a"]) + " (95% CI " + ci(c["a"]) + "), " +
+         c["b"].get<std::string>() + " " + percent(c["accuracy_b"]) + " (95% CI " + ci(c["b"]) + ") on " +
+         std::to_string(c["samples"].get<int64_t>()) + " test images; " +
+         std::to_string(c["flips"]["broken"].size()) + " predictions broken, " +
+         std::to_string(c["flips"]["fixed"].size()) + " fixed; exact McNemar p = " + p_value(p) +
+         (p < 0.05 ? ": the difference is significant at 5%." : ": no significant difference at 5%.");
+}
+
+json confusion_delta_table(const json& c) {
+  json t = table("", "", {"true \\ predicted"});
+  const size_t n = c["confusion_delta"].size();
+  for (size_t k = 0; k < n; ++k) t["header"].push_back(std::to_string(k));
+  for (size_t r = 0; r < n; ++r) {
+    json row = json::array({std::to_string(r)});
+    for (const json& v : c["confusion_delta"][r]) {
+      const int64_t d = v;
+      std::string cell = d == 0 ? "." : std::to_string(d);
+      if (d > 0) cell.insert(cell.begin(), '+');
+      row.push_back(cell);
+    }
+    t["rows"].push_back(row);
+  }
+  return t;
+}
+
+std::string sqnr_chart_name(const json& c) {
+  return "sqnr_" + c["model"].get<std::string>() + "_" + c["b"].get<std::string>();
+}
+
+std::string sqnr_chart(const json& c) {
+  report::BarChart chart;
+  chart.title = "Per-layer SQNR, " + comparison_title(c) + " (" +
+                std::to_string(c["sqnr"]["samples"].get<int64_t>()) + " test images)";
+  chart.value_label = "SQNR (dB)";
+  for (const json& l : c["sqnr"]["layers"]) {
+    report::Bar b;
+    b.label = l["name"].get<std::string>() + " (" + l["op"].get<std::string>() + ")";
+    // null is an identical tensor (infinite SQNR), as in results.json.
+    b.value = l["sqnr_db"].is_number() ? l["sqnr_db"].get<double>() : std::numeric_limits<double>::infinity();
+    chart.bars.push_back(b);
+  }
+  return report::render_bar_chart(chart);
+}
+
+std::string pareto_chart(const json& results) {
+  report::XYChart chart;
+  chart.title = "Accuracy vs inference time (batch 1, " +
+                std::to_string(results["settings"]["latency"]["threads"].get<int>()) + " thread(s))";
+  chart.x_label = "inference time (ms/sample, median)";
+  chart.y_label = "test accuracy (%)";
+  chart.pareto_front = true;
+  chart.log_x = true;  // float and int8, MNIST and CIFAR models span two orders of magnitude
+  for (const json& p : results["settings"]["precisions"]) {
+    report::ChartSeries s;
+    s.name = precision_title(p);
+    for (const json& m : results["models"]) {
+      if (m["precision"] != p) continue;
+      s.points.push_back({m["latency_us_median"].get<double>() / 1000, 100 * m["accuracy"].get<double>(),
+                          m["name"].get<std::string>()});
+    }
+    chart.series.push_back(std::move(s));
+  }
+  return report::render_scatter_chart(chart);
+}
+
+std::string settings_line(const json& r) {
+  return "octet " + r["octet_version"].get<std::string>() + " (commit " + r["git_commit"].get<std::string>() +
+         "), seed " + std::to_string(r["seed"].get<uint64_t>()) + ", " + std::to_string(r["threads"].get<int>()) +
+         " thread(s) for training and evaluation, latency at batch 1 on " +
+         std::to_string(r["settings"]["latency"]["threads"].get<int>()) + " thread(s)" +
+         (r["quick"].get<bool>() ? ", --quick (fewer epochs and images: not the published figures)" : "") +
+         ". Machine: " + r["machine"]["cpu"].get<std::string>() + " (" + r["machine"]["features"].get<std::string>() +
+         ").";
+}
+
+Status write_text(const std::string& dir, const std::string& name, const std::string& text) {
+  return write_file_atomic((std::filesystem::path(dir) / name).string(), text);
+}
+
+}  // namespace
+
+json build_tables(const json& results, bool seeds_table) {
+  const json& models = results["models"];
+  json tables = json::array();
+  if (seeds_table) {
+    json t = table("seeds", "Post-training quantization: " + models[0]["name"].get<std::string>(),
+                   {"", "Float32", "Dynamic range", "Full integer"});
+    json acc = json::array({"Accuracy"}), size = json::array({"File size"}),
+         time = json::array({"Inference time (ms/sample)"});
+    for (const char* p : {"float32", "dynamic", "int8"}) {
+      for (const json& m : models) {
+        if (m["precision"] != p) continue;
+        acc.push_back(percent(m["accuracy"]));
+        size.push_back(thousands(m["bytes"]) + " bytes");
+        time.push_back(ms(m["latency_us_median"]));
+      }
+    }
+    t["rows"] = json::array({acc, size, time});
+    tables.push_back(t);
+  }
+  json mt = table("models", "Models",
+                  {"Model", "Dataset", "Precision", "Accuracy", "95% CI", "File size (bytes)",
+                   "Inference time (ms/sample, median)", "p90 (ms)", "File"});
+  for (const json& m : models) {
+    mt["rows"].push_back({m["name"], m["dataset"], m["precision"], percent(m["accuracy"]),
+                          percent(m["ci95"][0]) + " - " + percent(m["ci95"][1]), thousands(m["bytes"]),
+                          ms(m["latency_us_median"]), ms(m["latency_us_p90"]), m["file"]});
+  }
+  tables.push_back(mt);
+  if (!results["comparisons"].empty()) {
+    json ct = table("comparisons", "Float32 vs quantized",
+                    {"Model", "Dataset", "Comparison", "Accuracy drop (pp)", "Broken", "Fixed", "McNemar p",
+                     "Significant (5%)", "Compression", "Speed-up", "Same prediction", "Min layer SQNR (dB)"});
+    for (const json& c : results["comparisons"]) {
+      const double p = c["mcnemar_p"];
+      ct["rows"].push_back({c["model"], c["dataset"], c["a"].get<std::string>() + " -> " + c["b"].get<std::string>(),
+                            format("%.2f", 100 * c["accuracy_drop"].get<double>()),
+                            std::to_string(c["flips"]["broken"].size()), std::to_string(c["flips"]["fixed"].size()),
+                            p_value(p), p < 0.05 ? "yes" : "no", format("%.2fx", c["compression"]),
+                            format("%.2fx", c["speedup"]),
+                            percent(1.0 - c["changed"].get<double>() / c["samples"].get<double>()), min_sqnr(c)});
+    }
+    tables.push_back(ct);
+  }
+  return tables;
+}
+
+std::string results_markdown(const json& r) {
+  std::string md = "# " + r["experiment"].get<std::string>() + ": " + r["title"].get<std::string>() + "\n\n";
+  md += settings_line(r) + "\n\nCommand: `" + r["command_line"].get<std::string>() + "`\n";
+  for (const json& t : r["tables"]) md += "\n## " + t["title"].get<std::string>() + "\n\n" + markdown_table(t);
+  for (const json& c : r["comparisons"]) {
+    md += "\n## " + comparison_title(c) + "\n\n" + comparison_summary(c, r["models"]) + "\n\n";
+    md += "Test images (index in the evaluated test set) whose prediction flipped: broken (" + c["a"].get<std::string>() +
+          " right, " + c["b"].get<std::string>() + " wrong): " + list_indices(c["flips"]["broken"]) + "; fixed: " +
+          list_indices(c["flips"]["fixed"]) + ".\n\n";
+    if (c["changed"].get<int64_t>() == 0) {
+      md += "No prediction changed: the confusion matrices are equal.\n";
+    } else {
+      md += "Confusion matrix delta (" + c["b"].get<std::string>() + " - " + c["a"].get<std::string>() +
+            "; rows true class, columns predicted):\n\n" + markdown_table(confusion_delta_table(c));
+    }
+  }
+  return md;
+}
+
+Status write_outputs(const std::string& dir, const json& results, const std::vector<report::GridCell>& grid,
+                     const std::vector<std::string>& class_names) {
+  OCTET_RETURN_IF_ERROR(write_text(dir, "results.json", results.dump(2) + "\n"));
+  OCTET_RETURN_IF_ERROR(write_text(dir, "results.md", results_markdown(results)));
+
+  // SVG charts, each also as PNG when rsvg-convert is installed.
+  std::vector<std::pair<std::string, std::string>> charts;  // (file stem, svg)
+  charts.emplace_back("pareto", pareto_chart(results));
+  for (const json& c : results["comparisons"]) charts.emplace_back(sqnr_chart_name(c), sqnr_chart(c));
+  if (!grid.empty()) {
+    report::GridOptions go;
+    go.columns = 6;
+    go.scale = 4;  // 28-32 px images: wide enough for the caption under each
+    go.class_names = class_names;
+    go.title = "Sample test predictions (wrong ones outlined in red)";
+    OCTET_ASSIGN_OR_RETURN(std::string svg, report::render_prediction_grid(grid, go));
+    charts.emplace_back("predictions", std::move(svg));
+  }
+  bool png_skipped = false;
+  for (const auto& [stem, svg] : charts) {
+    const std::string svg_path = (std::filesystem::path(dir) / (stem + ".svg")).string();
+    OCTET_RETURN_IF_ERROR(write_file_atomic(svg_path, svg));
+    OCTET_ASSIGN_OR_RETURN(bool converted, report::svg_file_to_png(svg_path, (std::filesystem::path(dir) / (stem + ".png")).string()));
+    png_skipped = png_skipped || !converted;
+  }
+  if (png_skipped && !Progress::quiet()) std::fprintf(stderr, "  rsvg-convert not found: charts written as SVG only (no PNG)\n");
+
+  report::HtmlPage page(results["experiment"].get<std::string>() + ": " + results["title"].get<std::string>());
+  page.heading(1, results["experiment"].get<std::string>() + ": " + results["title"].get<std::string>());
+  page.paragraph(settings_line(results));
+  for (const json& t : results["tables"]) {
+    page.heading(2, t["title"]);
+    page.table(html_table(t));
+  }
+  page.heading(2, "Accuracy vs inference time");
+  page.svg(charts[0].second);
+  if (!grid.empty()) {
+    page.heading(2, "Sample predictions");
+    page.svg(charts.back().second);
+  }
+  size_t chart = 1;
+  for (const json& c : results["comparisons"]) {
+    page.heading(2, comparison_title(c));
+    page.paragraph(comparison_summary(c, results["models"]));
+    page.svg(charts[chart++].second);
+    page.begin_details("Flipped predictions and confusion matrix delta");
+    page.paragraph("Broken (" + c["a"].get<std::string>() + " right, " + c["b"].get<std::string>() +
+                   " wrong), test image indices: " + list_indices(c["flips"]["broken"]));
+    page.paragraph("Fixed: " + list_indices(c["flips"]["fixed"]));
+    page.paragraph("Confusion matrix delta (" + c["b"].get<std::string>() + " - " + c["a"].get<std::string>() +
+                   "; rows true class, columns predicted):");
+    page.table(html_table(confusion_delta_table(c)));
+    page.end_details();
+  }
+  page.heading(2, "Settings");
+  page.paragraph("Command: " + results["command_line"].get<std::string>());
+  page.preformatted(results["settings"].dump(2));
+  page.begin_details("Machine, datasets and the experiment file");
+  page.preformatted(json({{"machine", results["machine"]}, {"datasets", results["datasets"]}}).dump(2));
+  page.preformatted(results["spec"].dump(2));
+  page.end_details();
+  return write_text(dir, "report.html", page.str());
+}
+
+}  // namespace octet::experiment

@@ -1,0 +1,348 @@
+#include "experiment/runner.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "core/file_io.h"
+#include "core/progress.h"
+#include "core/thread_pool.h"
+#include "data/loader.h"
+#include "eval/compare.h"
+#include "eval/evaluate.h"
+#include "eval/latency.h"
+#include "experiment/outputs.h"
+#include "nn/export.h"
+#include "nn/trainer.h"
+#include "quant/quantize.h"
+#include "report/stats.h"
+#include "runtime/kernels/x86/cpu_features.h"
+#include "tflite/reader.h"
+#include "tflite/writer.h"
+
+namespace octet::experiment {
+
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+// One .tflite of the experiment, measured.
+struct Measured {
+  const ModelEntry* entry = nullptr;
+  std::string precision;
+  std::string file;  // name inside the experiment folder
+  int64_t bytes = 0;
+  runtime::Graph graph;  // as read back from the file
+  eval::EvalResult eval;
+  eval::LatencyStats latency;
+  json record;  // the results.json "models" entry
+};
+
+// Prints one stage line; `Progress` bars of training/calibration follow it.
+class Stages {
+ public:
+  Stages(std::string experiment, int total) : experiment_(std::move(experiment)), total_(total) {}
+  void next(const std::string& what) {
+    ++done_;
+    if (Progress::quiet()) return;
+    std::fprintf(stderr, "run %s [%d/%d] %s (%.1f s so far)\n", experiment_.c_str(), done_, total_, what.c_str(),
+                 now_seconds() - start_);
+  }
+
+ private:
+  std::string experiment_;
+  int total_, done_ = 0;
+  double start_ = now_seconds();
+};
+
+// The confusion matrix as rows (true class) of counts per predicted class.
+json confusion_rows(const eval::EvalResult& r) {
+  json rows = json::array();
+  for (int t = 0; t < r.num_classes; ++t)
+    rows.push_back(std::vector<int64_t>(r.confusion.begin() + t * r.num_classes, r.confusion.begin() + (t + 1) * r.num_classes));
+  return rows;
+}
+
+json interval_json(const report::Interval& i) { return json::array({i.low, i.high}); }
+
+// +-inf SQNR (identical tensors) has no JSON number: null, as docs/results.md says.
+json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+}  // namespace
+
+struct Runner::TrainedModel {
+  std::vector<uint8_t> tflite;  // the float32 file's bytes
+  json training;                // record + history, for results.json
+};
+
+data::Dataset seeded_subset(data::Dataset d, int64_t n, uint64_t seed) {
+  if (n <= 0 || n >= d.size()) return d;
+  // split_validation moves exactly round(fraction * N) seeded images out, keeping their order.
+  return data::split_validation(d, static_cast<double>(n) / static_cast<double>(d.size()), seed);
+}
+
+json machine_info() {
+  std::string cpu = "unknown";
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      cpu = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  return {{"cpu", cpu},
+          {"logical_cores", std::thread::hardware_concurrency()},
+          {"features", kernels::cpu_features_string()}};
+}
+
+Runner::Runner(RunOptions options) : options_(std::move(options)) {}
+Runner::~Runner() = default;
+
+Result<const data::DataSplits*> Runner::dataset(const std::string& name) {
+  auto override_it = options_.data_paths.find(name);
+  const std::string source = override_it != options_.data_paths.end() ? override_it->second : name;
+  auto it = datasets_.find(source);
+  if (it == datasets_.end()) {
+    data::LoadOptions lo;
+    lo.threads = options_.threads;
+    OCTET_ASSIGN_OR_RETURN(data::DataSplits splits, data::load_dataset(source, lo));
+    it = datasets_.emplace(source, std::move(splits)).first;
+  }
+  return &it->second;
+}
+
+Result<const Runner::TrainedModel*> Runner::trained(const Spec& spec, const ModelEntry& entry,
+                                                    const data::DataSplits& splits, const data::Dataset& test) {
+  nn::TrainOptions opt;
+  opt.epochs = entry.epochs;
+  opt.batch = spec.train.batch;
+  opt.lr = static_cast<float>(spec.train.lr);
+  opt.optimizer = spec.train.optimizer;
+  opt.seed = spec.seed;
+  opt.precise_bn_batches = spec.train.precise_bn_batches;
+  // Everything the weights depend on; the thread count is fixed for the whole process.
+  json key = {entry.model, splits.source, opt.epochs, opt.batch, opt.lr, opt.optimizer, opt.seed,
+              opt.precise_bn_batches, spec.train.validation, spec.train.samples, spec.test_samples};
+  auto it = models_.find(key.dump());
+  if (it != models_.end()) {
+    if (!Progress::quiet()) std::fprintf(stderr, "  (same model and settings as trained earlier in this run: reused)\n");
+    return it->second.get();
+  }
+
+  OCTET_ASSIGN_OR_RETURN(nn::Model model, nn::Model::load(entry.model));
+  OCTET_RETURN_IF_ERROR(model.build(opt.seed));
+  OCTET_RETURN_IF_ERROR(nn::check_compatible(model, splits.train, "the training set"));
+  data::Dataset train = seeded_subset(splits.train, spec.train.samples, opt.seed);
+  data::Dataset val = data::split_validation(train, spec.train.validation, opt.seed);
+  ThreadPool& pool = ThreadPool::global();
+  OCTET_ASSIGN_OR_RETURN(auto history, nn::train(model, train, val.size() ? &val : nullptr, opt, pool));
+  const double test_acc = nn::evaluate(model, test, pool);
+  json record = nn::training_record(model, splits, opt, pool.num_threads(), spec.train.validation, test_acc);
+  OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, nn::export_graph(model, record));
+  auto t = std::make_unique<TrainedModel>();
+  OCTET_ASSIGN_OR_RETURN(t->tflite, tflite::serialize_tflite(graph));
+  json epochs = json::array();
+  for (const auto& e : history)
+    epochs.push_back({{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_accuracy", e.train_accuracy},
+                      {"val_accuracy", e.val_accuracy}, {"seconds", e.seconds}});
+  t->training = record;
+  t->training["train_images"] = train.size();
+  t->training["validation_images"] = val.size();
+  t->training["history"] = epochs;
+  return models_.emplace(key.dump(), std::move(t)).first->second.get();
+}
+
+Result<json> Runner::run(const Spec& original) {
+  const double t_start = now_seconds();
+  Spec spec = options_.quick ? quick_version(original) : original;
+  if (options_.seed) spec.seed = *options_.seed;
+  const std::string dir = (fs::path(options_.out_dir) / spec.name).string();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::Error(dir + ": cannot create directory: " + ec.message());
+
+  const int quantized_per_model = static_cast<int>(spec.precisions.size()) - 1;
+  // Per model: data, train, evaluate + time the float, then quantize, evaluate + time and compare
+  // each quantized precision; one final stage writes the outputs.
+  Stages stages(spec.name, static_cast<int>(spec.models.size()) * (3 + 3 * quantized_per_model) + 1);
+  std::vector<Measured> measured;
+  json datasets = json::array();
+  std::vector<report::GridCell> grid;
+  std::vector<std::string> grid_class_names;
+  json comparisons = json::array();
+
+  for (const ModelEntry& entry : spec.models) {
+    stages.next("load " + entry.data);
+    OCTET_ASSIGN_OR_RETURN(const data::DataSplits* splits, dataset(entry.data));
+    bool listed = false;
+    for (const json& d : datasets) listed = listed || d["path"] == splits->source;
+    if (!listed) datasets.push_back({{"name", splits->name}, {"path", splits->source}});
+    const data::Dataset test = seeded_subset(splits->test, spec.test_samples, spec.seed);
+
+    stages.next("train " + entry.label + " on " + splits->name + " (" + std::to_string(entry.epochs) + " epochs)");
+    auto trained_model = trained(spec, entry, *splits, test);
+    if (!trained_model.ok()) return trained_model.status().with_context(spec.origin + ": " + entry.label);
+    const TrainedModel& tm = **trained_model;
+
+    const size_t first = measured.size();
+    for (const std::string& precision : spec.precisions) {
+      Measured m;
+      m.entry = &entry;
+      m.precision = precision;
+      m.file = entry.label + "_" + precision + ".tflite";
+      const std::string path = (fs::path(dir) / m.file).string();
+      json quantization;
+      if (precision == "float32") {
+        OCTET_RETURN_IF_ERROR(write_file_atomic(path, tm.tflite));
+      } else {
+        stages.next("quantize " + entry.label + " to " + precision);
+        const runtime::Graph& float_graph = measured[first].graph;
+        quant::QuantizeOptions qo;
+        OCTET_ASSIGN_OR_RETURN(qo.mode, quant::parse_mode(precision));
+        OCTET_ASSIGN_OR_RETURN(qo.io, quant::parse_io(precision == "int8" ? spec.quantize.io : "int8"));
+        qo.per_channel = spec.quantize.per_channel;
+        quant::CalibrationOptions co;
+        co.samples = spec.quantize.samples;
+        co.seed = spec.seed;
+        co.method = spec.quantize.calibration;
+        co.threads = options_.threads;
+        // Calibration draws from the images the model was trained on (the training split).
+        const data::Dataset calib_set = seeded_subset(splits->train, spec.train.samples, spec.seed);
+        json extra = {{"source_model", measured[first].file}, {"dataset", splits->name}};
+        auto ptq = quant::post_training_quantize(float_graph, &calib_set, qo, co, extra);
+        if (!ptq.ok()) return ptq.status().with_context(spec.origin + ": " + entry.label + " " + precision);
+        OCTET_RETURN_IF_ERROR(tflite::save_tflite(ptq->quantized.graph, path));
+        quantization = ptq->record;
+      }
+      // Everything below measures the file as written, exactly what `octet eval` would load.
+      OCTET_ASSIGN_OR_RETURN(m.graph, tflite::load_tflite(path));
+      m.bytes = static_cast<int64_t>(fs::file_size(path, ec));
+
+      stages.next("evaluate and time " + m.file + " on " + std::to_string(test.size()) + " test images");
+      eval::EvalOptions eo;
+      eo.threads = options_.threads;
+      auto ev = eval::evaluate_graph(m.graph, test, eo);
+      if (!ev.ok()) return ev.status().with_context(path);
+      m.eval = std::move(ev).value();
+      eval::LatencyOptions lo;
+      lo.threads = spec.latency.threads;
+      lo.min_runs = spec.latency.min_runs;
+      lo.min_seconds = spec.latency.min_seconds;
+      lo.max_seconds = spec.latency.max_seconds;
+      auto lat = eval::measure_latency(m.graph, lo);
+      if (!lat.ok()) return lat.status().with_context(path);
+      m.latency = *lat;
+
+      m.record = {{"name", entry.label},
+                  {"precision", precision},
+                  {"dataset", splits->name},
+                  {"file", m.file},
+                  {"bytes", m.bytes},
+                  {"samples", m.eval.samples},
+                  {"correct", m.eval.correct},
+                  {"accuracy", m.eval.accuracy()},
+                  {"ci95", interval_json(report::wilson_interval(m.eval.correct, m.eval.samples))},
+                  {"latency_us_median", m.latency.us_per_image_median},
+                  {"latency_us_p90", m.latency.us_per_image_p90},
+                  {"latency_runs", m.latency.runs},
+                  {"latency_batch", m.latency.batch},
+                  {"latency_threads", spec.latency.threads},
+                  {"confusion", confusion_rows(m.eval)}};
+      if (precision == "float32") m.record["training"] = tm.training;
+      else m.record["quantization"] = quantization;
+      measured.push_back(std::move(m));
+    }
+
+    const Measured& ref = measured[first];
+    for (size_t i = first + 1; i < measured.size(); ++i) {
+      const Measured& q = measured[i];
+      stages.next("compare " + ref.file + " with " + q.file);
+      OCTET_ASSIGN_OR_RETURN(report::PredictionDiff diff,
+                             report::compare_predictions(test.labels, ref.eval.predictions, q.eval.predictions,
+                                                         test.num_classes()));
+      eval::CompareOptions co;
+      co.samples = spec.compare_samples;
+      co.threads = options_.threads;
+      auto cmp = eval::compare_graphs(ref.graph, q.graph, test, co);
+      if (!cmp.ok()) return cmp.status().with_context(ref.file + " vs " + q.file);
+      json layers = json::array();
+      for (const eval::LayerComparison& l : cmp->layers) {
+        layers.push_back({{"name", l.name}, {"op", l.op}, {"type", l.test_type},
+                          {"sqnr_db", finite_or_null(l.stats.sqnr_db())}, {"max_abs_error", l.stats.max_abs},
+                          {"note", l.note}});
+      }
+      json delta = json::array();
+      for (int t = 0; t < diff.num_classes; ++t) {
+        json row = json::array();
+        for (int p = 0; p < diff.num_classes; ++p) row.push_back(diff.delta(t, p));
+        delta.push_back(row);
+      }
+      comparisons.push_back(
+          {{"model", ref.entry->label},
+           {"dataset", ref.record["dataset"]},
+           {"a", ref.precision},
+           {"b", q.precision},
+           {"samples", diff.samples},
+           {"accuracy_a", ref.eval.accuracy()},
+           {"accuracy_b", q.eval.accuracy()},
+           {"accuracy_drop", ref.eval.accuracy() - q.eval.accuracy()},
+           {"flips", {{"fixed", diff.fixed}, {"broken", diff.broken}}},
+           {"changed", diff.changed},
+           {"mcnemar_p", diff.mcnemar_p()},
+           {"confusion_delta", delta},
+           {"compression", static_cast<double>(ref.bytes) / static_cast<double>(q.bytes)},
+           {"speedup", ref.latency.us_per_image_median / q.latency.us_per_image_median},
+           {"sqnr", {{"samples", cmp->samples}, {"top1_agreement", cmp->top1_agreement()}, {"layers", layers}}}});
+    }
+
+    if (spec.predictions_grid && spec.predictions_grid->model == entry.label) {
+      for (size_t i = first; i < measured.size(); ++i) {
+        const Measured& m = measured[i];
+        if (m.precision != spec.predictions_grid->precision) continue;
+        const int64_t n = std::min<int64_t>(spec.predictions_grid->samples, test.size());
+        for (int64_t k = 0; k < n; ++k) {
+          report::GridCell c;
+          c.width = test.width;
+          c.height = test.height;
+          c.channels = test.channels;
+          c.pixels.assign(test.image(k), test.image(k) + test.image_bytes());
+          c.true_label = test.labels[k];
+          c.predicted_label = m.eval.predictions[k];
+          c.confidence = m.eval.confidence[k];
+          grid.push_back(std::move(c));
+        }
+        grid_class_names = test.class_names;
+      }
+    }
+  }
+
+  json models = json::array();
+  for (const Measured& m : measured) models.push_back(m.record);
+  json results = {{"experiment", spec.name},
+                  {"title", spec.title},
+                  {"octet_version", options_.octet_version},
+                  {"git_commit", options_.git_commit},
+                  {"command_line", options_.command_line},
+                  {"quick", options_.quick},
+                  {"seed", spec.seed},
+                  {"threads", options_.threads},
+                  {"machine", machine_info()},
+                  {"datasets", datasets},
+                  {"settings", settings_json(spec)},
+                  {"spec", spec.json},
+                  {"models", models},
+                  {"comparisons", comparisons}};
+  results["tables"] = build_tables(results, spec.seeds_table);
+
+  results["seconds"] = now_seconds() - t_start;
+
+  stages.next("write results.json, results.md, charts and report.html");
+  OCTET_RETURN_IF_ERROR(write_outputs(dir, results, grid, grid_class_names));
+  if (!Progress::quiet()) std::fprintf(stderr, "run %s: done in %.1f s -> %s\n", spec.name.c_str(), now_seconds() - t_start, dir.c_str());
+  return results;
+}
+
+}  // namespace octet::experiment

@@ -1,0 +1,317 @@
+#include "report/svg_chart.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace octet::report {
+namespace {
+
+const char* const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
+constexpr int kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
+constexpr const char* kFont = "font-family=\"DejaVu Sans, Arial, sans-serif\"";
+
+// Coordinates with two decimals: deterministic text, and callers guarantee finite values.
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", v);
+  std::string s = buf;
+  if (s == "-0.00") s = "0.00";
+  return s;
+}
+
+std::string svg_open(int width, int height) {
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(width) + "\" height=\"" +
+         std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) +
+         "\" " + kFont + " font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+}
+
+std::string text(double x, double y, const std::string& s, const std::string& attrs = "") {
+  return "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\"" + (attrs.empty() ? "" : " " + attrs) + ">" +
+         xml_escape(s) + "</text>\n";
+}
+
+std::string line(double x1, double y1, double x2, double y2, const std::string& attrs) {
+  return "<line x1=\"" + num(x1) + "\" y1=\"" + num(y1) + "\" x2=\"" + num(x2) + "\" y2=\"" + num(y2) + "\" " +
+         attrs + "/>\n";
+}
+
+// A linear axis: [lo, hi] widened to whole multiples of a 1-2-5 step, about `target` ticks.
+struct Axis {
+  double lo = 0, hi = 1;
+  bool log = false;
+  std::vector<double> ticks;
+  int decimals = 0;
+
+  double frac(double v) const {  // 0 at lo, 1 at hi
+    return log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
+  }
+  std::string label(double v) const {
+    char buf[32];
+    if (log) {
+      std::snprintf(buf, sizeof(buf), "%g", v);
+    } else {
+      std::snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+      if (std::string(buf).find_first_not_of("-0.") == std::string::npos) return "0";
+    }
+    return buf;
+  }
+};
+
+Axis linear_axis(double lo, double hi, int target) {
+  if (!(lo < hi)) {  // one value (or none): a unit-wide range around it
+    const double pad = lo == 0 ? 1 : std::abs(lo) * 0.1;
+    lo -= pad;
+    hi += pad;
+  }
+  const double raw = (hi - lo) / target;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double r = raw / mag;
+  const double step = (r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10) * mag;
+  Axis a;
+  a.lo = std::floor(lo / step + 1e-9) * step;
+  a.hi = std::ceil(hi / step - 1e-9) * step;
+  a.decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9)));
+  const int n = static_cast<int>(std::lround((a.hi - a.lo) / step));
+  for (int i = 0; i <= n; ++i) a.ticks.push_back(a.lo + i * step);
+  return a;
+}
+
+Axis log_axis(double lo, double hi) {
+  Axis a;
+  a.log = true;
+  int e0 = static_cast<int>(std::floor(std::log10(lo) + 1e-12));
+  int e1 = static_cast<int>(std::ceil(std::log10(hi) - 1e-12));
+  if (e1 <= e0) e1 = e0 + 1;
+  a.lo = std::pow(10.0, e0);
+  a.hi = std::pow(10.0, e1);
+  for (int e = e0; e <= e1; ++e) {
+    const double p = std::pow(10.0, e);
+    a.ticks.push_back(p);
+    // Few decades: label 2x and 5x too, so the axis has enough reference values.
+    if (e1 - e0 <= 2 && e < e1) {
+      a.ticks.push_back(2 * p);
+      a.ticks.push_back(5 * p);
+    }
+  }
+  return a;
+}
+
+bool usable(const ChartPoint& p, bool log_x) {
+  return std::isfinite(p.x) && std::isfinite(p.y) && (!log_x || p.x > 0);
+}
+
+std::string render_xy(const XYChart& c, bool lines) {
+  const double left = 70, right = 190, top = 40, bottom = 55;
+  const double pw = std::max(100.0, c.width - left - right), ph = std::max(100.0, c.height - top - bottom);
+
+  std::vector<ChartPoint> all;
+  for (const auto& s : c.series)
+    for (const auto& p : s.points)
+      if (usable(p, c.log_x)) all.push_back(p);
+  double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+  if (!all.empty()) {
+    x0 = x1 = all[0].x;
+    y0 = y1 = all[0].y;
+    for (const auto& p : all) {
+      x0 = std::min(x0, p.x), x1 = std::max(x1, p.x);
+      y0 = std::min(y0, p.y), y1 = std::max(y1, p.y);
+    }
+  }
+  const Axis ax = c.log_x && !all.empty() ? log_axis(x0, x1) : linear_axis(x0, x1, 6);
+  const Axis ay = linear_axis(y0, y1, 6);
+  auto px = [&](double x) { return left + ax.frac(x) * pw; };
+  auto py = [&](double y) { return top + (1 - ay.frac(y)) * ph; };
+
+  std::string s = svg_open(c.width, c.height);
+  s += text(left + pw / 2, 22, c.title, "text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\"");
+  for (double t : ax.ticks) {
+    s += line(px(t), top, px(t), top + ph, "stroke=\"#e0e0e0\"");
+    s += text(px(t), top + ph + 16, ax.label(t), "text-anchor=\"middle\" fill=\"#333333\"");
+  }
+  for (double t : ay.ticks) {
+    s += line(left, py(t), left + pw, py(t), "stroke=\"#e0e0e0\"");
+    s += text(left - 6, py(t) + 4, ay.label(t), "text-anchor=\"end\" fill=\"#333333\"");
+  }
+  s += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(pw) + "\" height=\"" + num(ph) +
+       "\" fill=\"none\" stroke=\"#333333\"/>\n";
+  s += text(left + pw / 2, top + ph + 40, c.x_label, "text-anchor=\"middle\"");
+  s += text(0, 0, c.y_label,
+            "text-anchor=\"middle\" transform=\"translate(18 " + num(top + ph / 2) + ") rotate(-90)\"");
+  if (all.empty()) s += text(left + pw / 2, top + ph / 2, "no data", "text-anchor=\"middle\" fill=\"#999999\"");
+
+  if (c.pareto_front && !all.empty()) {
+    std::string pts;
+    for (const auto& p : pareto_front(all)) pts += (pts.empty() ? "" : " ") + num(px(p.x)) + "," + num(py(p.y));
+    s += "<polyline points=\"" + pts +
+         "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n";
+  }
+  double legend_y = top + 8;
+  for (size_t i = 0; i < c.series.size(); ++i) {
+    const ChartSeries& ser = c.series[i];
+    const std::string color = ser.color.empty() ? kPalette[i % kPaletteSize] : xml_escape(ser.color);
+    std::vector<ChartPoint> pts;
+    for (const auto& p : ser.points)
+      if (usable(p, c.log_x)) pts.push_back(p);
+    if (lines && pts.size() > 1) {
+      std::stable_sort(pts.begin(), pts.end(), [](const ChartPoint& a, const ChartPoint& b) { return a.x < b.x; });
+      std::string poly;
+      for (const auto& p : pts) poly += (poly.empty() ? "" : " ") + num(px(p.x)) + "," + num(py(p.y));
+      s += "<polyline points=\"" + poly + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"2\"/>\n";
+    }
+    for (const auto& p : pts) {
+      s += "<circle cx=\"" + num(px(p.x)) + "\" cy=\"" + num(py(p.y)) + "\" r=\"4.5\" fill=\"" + color +
+           "\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n";
+      if (!p.label.empty()) s += text(px(p.x) + 7, py(p.y) - 6, p.label, "font-size=\"10\" fill=\"#333333\"");
+    }
+    const double lx = left + pw + 14;
+    s += "<circle cx=\"" + num(lx + 5) + "\" cy=\"" + num(legend_y) + "\" r=\"5\" fill=\"" + color + "\"/>\n";
+    s += text(lx + 15, legend_y + 4, ser.name);
+    legend_y += 20;
+  }
+  if (c.pareto_front && !all.empty()) {
+    const double lx = left + pw + 14;
+    s += line(lx, legend_y, lx + 12, legend_y, "stroke=\"#555555\" stroke-width=\"1.5\" stroke-dasharray=\"4 2\"");
+    s += text(lx + 15, legend_y + 4, "Pareto front");
+  }
+  s += "</svg>\n";
+  return s;
+}
+
+}  // namespace
+
+std::string xml_escape(const std::string& in) {
+  std::string out;
+  out.reserve(in.size());
+  for (char ch : in) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += ch;
+    }
+  }
+  return out;
+}
+
+std::vector<ChartPoint> pareto_front(const std::vector<ChartPoint>& points) {
+  std::vector<ChartPoint> sorted;
+  for (const auto& p : points)
+    if (std::isfinite(p.x) && std::isfinite(p.y)) sorted.push_back(p);
+  // By x ascending, ties by y descending: a point is on the front when its y beats every faster one.
+  std::stable_sort(sorted.begin(), sorted.end(), [](const ChartPoint& a, const ChartPoint& b) {
+    return a.x != b.x ? a.x < b.x : a.y > b.y;
+  });
+  std::vector<ChartPoint> front;
+  for (const auto& p : sorted)
+    if (front.empty() || p.y > front.back().y) front.push_back(p);
+  return front;
+}
+
+std::string render_scatter_chart(const XYChart& chart) { return render_xy(chart, false); }
+std::string render_line_chart(const XYChart& chart) { return render_xy(chart, true); }
+
+std::string render_bar_chart(const BarChart& c) {
+  double lo = 0, hi = 0;
+  bool any = false;
+  for (const auto& b : c.bars) {
+    if (!std::isfinite(b.value)) continue;
+    lo = std::min(lo, b.value), hi = std::max(hi, b.value);
+    any = true;
+  }
+  if (!any || lo == hi) hi = lo + 1;
+  const Axis av = linear_axis(lo, hi, 6);
+  const double n = static_cast<double>(std::max<size_t>(c.bars.size(), 1));
+  const double top = 40;
+  // Labels longer than this are cut with an ellipsis; the full text is in the bar's <title>.
+  constexpr size_t kMaxLabel = 36;
+  auto short_label = [&](const std::string& l) {
+    if (l.size() <= kMaxLabel) return l;
+    size_t cut = kMaxLabel - 1;
+    while (cut > 0 && (static_cast<unsigned char>(l[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+    return l.substr(0, cut) + "…";
+  };
+  size_t longest = 0;
+  for (const auto& b : c.bars) longest = std::max(longest, std::min(b.label.size(), kMaxLabel));
+
+  std::string s;
+  if (c.horizontal) {
+    const double row = 22, left = std::min(20.0 + 6.6 * longest, c.width * 0.45), right = 60;
+    const double pw = std::max(100.0, c.width - left - right), ph = row * n;
+    const int height = static_cast<int>(top + ph + 50);
+    auto vx = [&](double v) { return left + av.frac(v) * pw; };
+    s = svg_open(c.width, height);
+    s += text(c.width / 2.0, 22, c.title, "text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\"");
+    for (double t : av.ticks) {
+      s += line(vx(t), top, vx(t), top + ph, "stroke=\"#e0e0e0\"");
+      s += text(vx(t), top + ph + 16, av.label(t), "text-anchor=\"middle\" fill=\"#333333\"");
+    }
+    s += text(left + pw / 2, top + ph + 38, c.value_label, "text-anchor=\"middle\"");
+    for (size_t i = 0; i < c.bars.size(); ++i) {
+      const Bar& b = c.bars[i];
+      const double y = top + row * i;
+      s += text(left - 6, y + row / 2 + 4, short_label(b.label), "text-anchor=\"end\"");
+      std::string value_text;
+      double end = vx(0);
+      if (std::isnan(b.value)) {
+        value_text = "n/a";
+      } else if (std::isinf(b.value)) {
+        end = b.value > 0 ? left + pw : left;
+        value_text = b.value > 0 ? "inf" : "-inf";
+      } else {
+        end = vx(b.value);
+        value_text = num(b.value);
+      }
+      const double x = std::min(vx(0), end), w = std::abs(end - vx(0));
+      s += "<rect x=\"" + num(x) + "\" y=\"" + num(y + 3) + "\" width=\"" + num(w) + "\" height=\"" + num(row - 6) +
+           "\" fill=\"" + kPalette[0] + "\"><title>" + xml_escape(b.label + ": " + value_text) + "</title></rect>\n";
+      s += text(std::max(x + w, vx(0)) + 4, y + row / 2 + 4, value_text, "font-size=\"10\" fill=\"#333333\"");
+    }
+    s += line(vx(0), top, vx(0), top + ph, "stroke=\"#333333\"");
+  } else {
+    const double col = 28, left = 70, bottom = std::min(30.0 + 6.0 * longest, 260.0);
+    const double pw = col * n, ph = 260;
+    const int width = std::max(c.width, static_cast<int>(left + pw + 30));
+    const int height = static_cast<int>(top + ph + bottom + 30);
+    auto vy = [&](double v) { return top + (1 - av.frac(v)) * ph; };
+    s = svg_open(width, height);
+    s += text(width / 2.0, 22, c.title, "text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\"");
+    for (double t : av.ticks) {
+      s += line(left, vy(t), left + pw, vy(t), "stroke=\"#e0e0e0\"");
+      s += text(left - 6, vy(t) + 4, av.label(t), "text-anchor=\"end\" fill=\"#333333\"");
+    }
+    s += text(0, 0, c.value_label,
+              "text-anchor=\"middle\" transform=\"translate(18 " + num(top + ph / 2) + ") rotate(-90)\"");
+    for (size_t i = 0; i < c.bars.size(); ++i) {
+      const Bar& b = c.bars[i];
+      const double x = left + col * i;
+      std::string value_text;
+      double end = vy(0);
+      if (std::isnan(b.value)) {
+        value_text = "n/a";
+      } else if (std::isinf(b.value)) {
+        end = b.value > 0 ? top : top + ph;
+        value_text = b.value > 0 ? "inf" : "-inf";
+      } else {
+        end = vy(b.value);
+        value_text = num(b.value);
+      }
+      const double y = std::min(vy(0), end), h = std::abs(end - vy(0));
+      s += "<rect x=\"" + num(x + 3) + "\" y=\"" + num(y) + "\" width=\"" + num(col - 6) + "\" height=\"" + num(h) +
+           "\" fill=\"" + kPalette[0] + "\"><title>" + xml_escape(b.label + ": " + value_text) + "</title></rect>\n";
+      s += text(x + col / 2, std::min(y, vy(0)) - 4, value_text, "text-anchor=\"middle\" font-size=\"9\" fill=\"#333333\"");
+      s += text(0, 0, short_label(b.label),
+                "text-anchor=\"end\" transform=\"translate(" + num(x + col / 2 + 4) + " " + num(top + ph + 10) +
+                    ") rotate(-60)\"");
+    }
+    s += line(left, vy(0), left + pw, vy(0), "stroke=\"#333333\"");
+  }
+  s += "</svg>\n";
+  return s;
+}
+
+}  // namespace octet::report

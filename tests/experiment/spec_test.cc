@@ -1,0 +1,171 @@
+// Experiment specs: every shipped one parses, and bad files fail naming the file and the key.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "experiment/runner.h"
+#include "experiment/spec.h"
+
+namespace octet::experiment {
+namespace {
+
+using json = nlohmann::json;
+
+json minimal() {
+  return json::parse(R"({"name": "t", "models": [{"model": "mnist_fc", "data": "mnist"}],
+                         "precisions": ["float32", "int8"]})");
+}
+
+// The error of parsing `j` as file "x.json"; fails the test when it parses.
+std::string error_of(const json& j) {
+  auto r = parse_spec(j, "x.json");
+  EXPECT_FALSE(r.ok()) << j.dump();
+  return r.ok() ? "" : r.status().message();
+}
+
+TEST(ExperimentSpec, EveryShippedExperimentParses) {
+  const std::vector<std::string> names = builtin_experiment_names();
+  ASSERT_EQ(names, (std::vector<std::string>{"int8_mnist_cnn", "micro_limit_cifar10", "ptq8_mnist", "ptq_mnist_fc_vs_cnn"}));
+  for (const std::string& n : names) {
+    auto s = load_spec(n);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    EXPECT_EQ(s->name, n);  // the name is the output folder: it must match the file
+    EXPECT_EQ(s->precisions.front(), "float32");
+    EXPECT_EQ(s->seed, 42u);
+  }
+  auto ptq8 = load_spec("ptq8_mnist");
+  ASSERT_TRUE(ptq8.ok());
+  EXPECT_TRUE(ptq8->seeds_table);
+  EXPECT_EQ(ptq8->precisions, (std::vector<std::string>{"float32", "dynamic", "int8"}));
+  auto micro = load_spec("micro_limit_cifar10");
+  ASSERT_TRUE(micro.ok());
+  ASSERT_EQ(micro->models.size(), 3u);
+  EXPECT_EQ(micro->models[1].label, "cifar_standard");
+  EXPECT_EQ(micro->models[1].epochs, 10);
+}
+
+TEST(ExperimentSpec, DefaultsAndOrder) {
+  json j = minimal();
+  j["precisions"] = {"int8", "float32", "dynamic"};
+  auto s = parse_spec(j, "x.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->precisions, (std::vector<std::string>{"float32", "dynamic", "int8"}));
+  EXPECT_EQ(s->models[0].epochs, 3);
+  EXPECT_EQ(s->quantize.samples, 500);
+  EXPECT_EQ(s->latency.threads, 1);
+  EXPECT_EQ(s->test_samples, 0);
+}
+
+TEST(ExperimentSpec, ErrorsNameTheFileAndTheKey) {
+  json j = minimal();
+  j["epochs"] = 3;
+  EXPECT_NE(error_of(j).find("x.json: key \"epochs\": unknown key"), std::string::npos) << error_of(j);
+
+  j = minimal();
+  j["quantize"] = {{"samples", "many"}};
+  EXPECT_NE(error_of(j).find("x.json: key \"quantize.samples\": expected an integer"), std::string::npos);
+
+  j = minimal();
+  j["quantize"] = {{"sample", 10}};
+  EXPECT_NE(error_of(j).find("key \"quantize.sample\": unknown key"), std::string::npos);
+
+  j = minimal();
+  j["models"][0]["model"] = "resnet50";
+  EXPECT_NE(error_of(j).find("key \"models[0].model\": \"resnet50\" is neither a built-in model"), std::string::npos);
+
+  j = minimal();
+  j["models"][0]["data"] = "imagenet";
+  EXPECT_NE(error_of(j).find("key \"models[0].data\": \"imagenet\" is neither a built-in dataset"), std::string::npos);
+
+  j = minimal();
+  j["models"][0]["epochs"] = 0;
+  EXPECT_NE(error_of(j).find("key \"models[0].epochs\""), std::string::npos);
+
+  j = minimal();
+  j["precisions"] = {"float32", "int4"};
+  EXPECT_NE(error_of(j).find("key \"precisions\": unknown precision \"int4\""), std::string::npos);
+
+  j = minimal();
+  j["precisions"] = {"int8"};
+  EXPECT_NE(error_of(j).find("must include \"float32\""), std::string::npos);
+
+  j = minimal();
+  j.erase("models");
+  EXPECT_NE(error_of(j).find("key \"models\": missing"), std::string::npos);
+
+  j = minimal();
+  j["name"] = "../escape";
+  EXPECT_NE(error_of(j).find("key \"name\""), std::string::npos);
+
+  j = minimal();
+  j["seeds_table"] = true;  // needs float32, dynamic and int8 of one model
+  EXPECT_NE(error_of(j).find("key \"seeds_table\""), std::string::npos);
+
+  j = minimal();
+  j["predictions_grid"] = {{"model", "mnist_cnn"}, {"precision", "int8"}};
+  EXPECT_NE(error_of(j).find("key \"predictions_grid.model\": \"mnist_cnn\" is not one of the experiment's models"),
+            std::string::npos);
+
+  j = minimal();
+  j["train"] = {{"optimizer", "rmsprop"}};
+  EXPECT_NE(error_of(j).find("key \"train.optimizer\": unknown value \"rmsprop\""), std::string::npos);
+
+  EXPECT_NE(error_of(json::array()).find("x.json: expected a JSON object"), std::string::npos);
+}
+
+TEST(ExperimentSpec, FilesAndRelativePaths) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("octet_spec_test_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "data");
+  json j = minimal();
+  j["models"][0]["data"] = "data";  // relative to the spec file, not the current folder
+  std::ofstream(dir / "e.json") << j.dump();
+  auto s = load_spec((dir / "e.json").string());
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(fs::path(s->models[0].data), (dir / "data").lexically_normal());
+
+  std::ofstream(dir / "bad.json") << "{\"name\": ";
+  auto bad = load_spec((dir / "bad.json").string());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("bad.json: not valid JSON"), std::string::npos);
+
+  auto missing = load_spec("no_such_experiment");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("ptq8_mnist"), std::string::npos);  // lists the shipped ones
+  fs::remove_all(dir);
+}
+
+TEST(ExperimentSpec, QuickReducesWorkOnly) {
+  auto full = load_spec("micro_limit_cifar10");
+  ASSERT_TRUE(full.ok());
+  Spec q = quick_version(*full);
+  for (const ModelEntry& m : q.models) EXPECT_EQ(m.epochs, 1);
+  EXPECT_EQ(q.train.samples, full->quick.train_samples);
+  EXPECT_EQ(q.test_samples, full->quick.test_samples);
+  EXPECT_EQ(q.quantize.samples, full->quick.calibration_samples);
+  EXPECT_LT(q.latency.min_runs, full->latency.min_runs);
+  EXPECT_EQ(q.precisions, full->precisions);
+  EXPECT_EQ(q.seed, full->seed);
+}
+
+TEST(ExperimentSubset, SeededOrderedAndExact) {
+  data::Dataset d;
+  d.height = d.width = d.channels = 1;
+  d.class_names = {"a", "b"};
+  for (int i = 0; i < 100; ++i) {
+    d.pixels.push_back(static_cast<uint8_t>(i));
+    d.labels.push_back(static_cast<uint8_t>(i % 2));
+  }
+  data::Dataset a = seeded_subset(d, 30, 7), b = seeded_subset(d, 30, 7), c = seeded_subset(d, 30, 8);
+  ASSERT_EQ(a.size(), 30);
+  EXPECT_EQ(a.pixels, b.pixels);
+  EXPECT_NE(a.pixels, c.pixels);
+  EXPECT_TRUE(std::is_sorted(a.pixels.begin(), a.pixels.end()));  // original order kept
+  for (int64_t i = 0; i < a.size(); ++i) EXPECT_EQ(a.labels[i], a.pixels[i] % 2);  // pixels and labels stay paired
+  EXPECT_EQ(seeded_subset(d, 0, 7).size(), 100);
+  EXPECT_EQ(seeded_subset(d, 1000, 7).size(), 100);
+}
+
+}  // namespace
+}  // namespace octet::experiment
