@@ -50,8 +50,8 @@ HtmlPage::HtmlPage(std::string title) : title_(std::move(title)) {}
 
 void HtmlPage::heading(int level, const std::string& text) {
   OCTET_CHECK(level >= 1 && level <= 4);
-  const std::string tag = "h" + std::to_string(level);
-  body_ += "<" + tag + ">" + html_escape(text) + "</" + tag + ">\n";
+  const char digit = static_cast<char>('0' + level);
+  body_ += std::string("<h") + digit + ">" + html_escape(text) + "</h" + digit + ">\n";
 }
 
 void HtmlPage::paragraph(const std::string& text) { body_ += "<p>" + html_escape(text) + "</p>\n"; }

@@ -33,4 +33,11 @@ check "DOM holds the <img> with a data: PNG" grep -q '<img src="data:image/png;b
 check "DOM holds 16 grid images with data: PNGs" \
   test "$(grep -o '<image [^>]*href="data:image/png;base64,' "$work/dom.html" | wc -l)" -eq 16
 check "DOM holds the flipped-samples <details>" grep -q '<summary>13 flipped samples</summary>' "$work/dom.html"
+# The full-page script measures the page: the whole sample (about 2300 px tall at 1280) in one PNG.
+run "full-page screenshot script" "$here/../../scripts/report_screenshot.sh" "$work/report.html" "$work/full.png"
+check "full-page screenshot is 1280 wide and as tall as the page" python3 -c "
+import struct, sys
+d = open(sys.argv[1], 'rb').read(24)
+w, h = struct.unpack('>II', d[16:24])
+sys.exit(0 if w == 1280 and 1500 < h < 4000 else 1)" "$work/full.png"
 finish report_chromium
