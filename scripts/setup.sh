@@ -11,6 +11,7 @@ packages=(
   flatbuffers-compiler libflatbuffers-dev nlohmann-json3-dev libcli11-dev
   libopenblas-dev libopenblas0-pthread
   python3 python3-venv python3-pip
+  chromium librsvg2-bin
 )
 missing=()
 for p in "${packages[@]}"; do

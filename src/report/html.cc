@@ -20,7 +20,8 @@ constexpr const char* kCss =
     "tr:nth-child(even) td{background:#fafafa}"
     "pre{background:#f6f6f6;padding:10px;overflow-x:auto}"
     "details{margin:8px 0}summary{cursor:pointer;font-weight:bold}"
-    ".figure{margin:12px 0;overflow-x:auto}";
+    ".figure{margin:12px 0}"
+    ".figure svg{max-width:100%;height:auto}";  // wide grids shrink to the page instead of scrolling
 
 // A cell is numeric when it starts with a number: "98.85%", "-3.2", "1.4 ms", "+inf".
 bool looks_numeric(const std::string& cell) {
@@ -49,8 +50,8 @@ HtmlPage::HtmlPage(std::string title) : title_(std::move(title)) {}
 
 void HtmlPage::heading(int level, const std::string& text) {
   OCTET_CHECK(level >= 1 && level <= 4);
-  const std::string tag = "h" + std::to_string(level);
-  body_ += "<" + tag + ">" + html_escape(text) + "</" + tag + ">\n";
+  const char digit = static_cast<char>('0' + level);
+  body_ += std::string("<h") + digit + ">" + html_escape(text) + "</h" + digit + ">\n";
 }
 
 void HtmlPage::paragraph(const std::string& text) { body_ += "<p>" + html_escape(text) + "</p>\n"; }

@@ -36,7 +36,7 @@ Result<std::string> render_prediction_grid(const std::vector<GridCell>& cells, c
   }
   // Room for the caption under the image, e.g. "true airplane / pred automobile (99.1%)".
   const int pad = 8, caption_h = 30;
-  cell_w = std::max(cell_w, 110);
+  cell_w = std::max(cell_w, 150);
   const int cols = std::min<int>(options.columns, std::max<size_t>(cells.size(), 1));
   const int rows = static_cast<int>((cells.size() + cols - 1) / cols);
   const int title_h = options.title.empty() ? 0 : 28;
@@ -76,10 +76,12 @@ Result<std::string> render_prediction_grid(const std::vector<GridCell>& cells, c
            std::to_string(cell_w + 6) + "\" height=\"" + std::to_string(cell_h + caption_h + 2) +
            "\" fill=\"none\" stroke=\"#d62728\" stroke-width=\"3\"/>\n";
     }
+    // Long captions (class names) are squeezed into the cell; ~6.3 px per character at 11 px.
+    const bool squeeze = caption.size() * 6.3 > cell_w - 4;
     s += "<text x=\"" + std::to_string(x + cell_w / 2) + "\" y=\"" + std::to_string(y + cell_h + 18) +
-         "\" text-anchor=\"middle\" textLength=\"" + std::to_string(cell_w - 4) +
-         "\" lengthAdjust=\"spacingAndGlyphs\" fill=\"" + (wrong ? "#d62728" : "#222222") + "\">" +
-         xml_escape(caption) + "</text>\n";
+         "\" text-anchor=\"middle\"" +
+         (squeeze ? " textLength=\"" + std::to_string(cell_w - 4) + "\" lengthAdjust=\"spacingAndGlyphs\"" : "") +
+         " fill=\"" + (wrong ? "#d62728" : "#222222") + "\">" + xml_escape(caption) + "</text>\n";
     s += "</g>\n";
   }
   s += "</svg>\n";

@@ -38,7 +38,7 @@ std::string line(double x1, double y1, double x2, double y2, const std::string& 
          attrs + "/>\n";
 }
 
-// A linear axis: [lo, hi] widened to whole multiples of a 1-2-5 step, about `target` ticks.
+// An axis: its range, tick values and how to place and label a value.
 struct Axis {
   double lo = 0, hi = 1;
   bool log = false;
@@ -60,22 +60,30 @@ struct Axis {
   }
 };
 
-Axis linear_axis(double lo, double hi, int target) {
+// A linear axis with about `target` ticks on multiples of a 1-2-5 step. Snapped, [lo, hi] widens to
+// whole steps (bars start and end on a tick); else it widens by `margin` of the range on both sides
+// so markers never sit on the frame, and the ticks are the multiples inside.
+Axis linear_axis(double lo, double hi, int target, bool snap, double margin = 0) {
   if (!(lo < hi)) {  // one value (or none): a unit-wide range around it
     const double pad = lo == 0 ? 1 : std::abs(lo) * 0.1;
     lo -= pad;
     hi += pad;
   }
+  const double pad = margin * (hi - lo);
+  lo -= pad;
+  hi += pad;
   const double raw = (hi - lo) / target;
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));
   const double r = raw / mag;
   const double step = (r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10) * mag;
+  // Index range of the ticks: the whole steps around [lo, hi] when snapped, else those inside it.
+  const double k0 = snap ? std::floor(lo / step + 1e-9) : std::ceil(lo / step - 1e-9);
+  const double k1 = snap ? std::ceil(hi / step - 1e-9) : std::floor(hi / step + 1e-9);
   Axis a;
-  a.lo = std::floor(lo / step + 1e-9) * step;
-  a.hi = std::ceil(hi / step - 1e-9) * step;
+  a.lo = snap ? k0 * step : lo;
+  a.hi = snap ? k1 * step : hi;
   a.decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9)));
-  const int n = static_cast<int>(std::lround((a.hi - a.lo) / step));
-  for (int i = 0; i <= n; ++i) a.ticks.push_back(a.lo + i * step);
+  for (double k = k0; k <= k1; k += 1) a.ticks.push_back(k * step);
   return a;
 }
 
@@ -120,8 +128,8 @@ std::string render_xy(const XYChart& c, bool lines) {
       y0 = std::min(y0, p.y), y1 = std::max(y1, p.y);
     }
   }
-  const Axis ax = c.log_x && !all.empty() ? log_axis(x0, x1) : linear_axis(x0, x1, 6);
-  const Axis ay = linear_axis(y0, y1, 6);
+  const Axis ax = c.log_x && !all.empty() ? log_axis(x0, x1) : linear_axis(x0, x1, 6, false, 0.05);
+  const Axis ay = linear_axis(y0, y1, 6, false, 0.05);
   auto px = [&](double x) { return left + ax.frac(x) * pw; };
   auto py = [&](double y) { return top + (1 - ay.frac(y)) * ph; };
 
@@ -224,7 +232,7 @@ std::string render_bar_chart(const BarChart& c) {
     any = true;
   }
   if (!any || lo == hi) hi = lo + 1;
-  const Axis av = linear_axis(lo, hi, 6);
+  const Axis av = linear_axis(lo, hi, 6, true);
   const double n = static_cast<double>(std::max<size_t>(c.bars.size(), 1));
   const double top = 40;
   // Labels longer than this are cut with an ellipsis; the full text is in the bar's <title>.

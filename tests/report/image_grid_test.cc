@@ -39,9 +39,9 @@ TEST(PredictionGrid, OneImagePerCellWrongOnesOutlined) {
   EXPECT_NE(svg->find("true 7 / pred 7 (99.1%)"), std::string::npos);
   EXPECT_NE(svg->find("true 3 / pred 5 (50.0%)"), std::string::npos);
   EXPECT_NE(svg->find("MNIST &lt;test&gt;"), std::string::npos);
-  // 2 columns, 3 rows: the 3x upscaled 4x3 images are 12x9, cells at least 110 wide.
+  // 2 columns, 3 rows: the 3x upscaled 4x3 images are 12x9, cells at least 150 wide.
   EXPECT_NE(svg->find("width=\"12\" height=\"9\""), std::string::npos);
-  EXPECT_NE(svg->find("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"244\""), std::string::npos);
+  EXPECT_NE(svg->find("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"324\""), std::string::npos);
 }
 
 TEST(PredictionGrid, UsesClassNamesForRgbImages) {

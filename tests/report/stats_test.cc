@@ -55,6 +55,7 @@ TEST(McNemar, NoEvidenceGivesOne) {
 TEST(McNemar, LargeCountsStayFiniteAndExact) {
   EXPECT_NEAR(mcnemar_exact_p(1000, 1100), 0.030720707864242296, 1e-12);
   EXPECT_NEAR(mcnemar_exact_p(5000, 5300), 0.003215819673645239, 1e-13);
+  EXPECT_NEAR(mcnemar_exact_p(20000, 20400), 0.04713209701042844, 1e-11);
   const double tiny = mcnemar_exact_p(0, 5000);  // 2^-4999 underflows to 0 in double
   EXPECT_GE(tiny, 0.0);
   EXPECT_LT(tiny, 1e-300);

@@ -53,6 +53,7 @@ TEST_F(SvgToPng, FailureNamesTheFileAndLeavesNoOutput) {
   auto r = svg_file_to_png(svg_path, png_path);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find(svg_path), std::string::npos);
+  EXPECT_NE(r.status().message().find("rsvg-convert failed (exit 1): "), std::string::npos) << r.status().message();
   EXPECT_FALSE(std::filesystem::exists(png_path));
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_), std::filesystem::directory_iterator()), 1);
 }
