@@ -425,6 +425,7 @@ def run_model(args, octet, name, float_path, workdir, peers):
         runners.append((row, runner))
 
     onnx_path = stem + ".onnx"
+    vnni = bool({"avx512_vnni", "avx_vnni"} & set(args.cpu_features))
     if "litert" in peers:
         add(pr.LiteRT(float_path, "fp32", "octet's float .tflite, default kernels (XNNPACK)"), "fp32")
         add(pr.LiteRT(int8_path, "int8", "octet's int8 .tflite, default kernels"), "int8")
@@ -450,7 +451,7 @@ def run_model(args, octet, name, float_path, workdir, peers):
         onnx.save(peer_models.onnx_model(input_shape, layers), onnx_path)
     if "ort" in peers:
         log(f"{name}: ONNX Runtime quantize_static")
-        for r, prec in zip(pr.ort_models(onnx_path, calib, workdir, name), ("fp32", "int8")):
+        for r, prec in zip(pr.ort_models(onnx_path, calib, workdir, name, vnni), ("fp32", "int8")):
             add(r, prec)
     if "torch" in peers:
         import torch
@@ -458,7 +459,7 @@ def run_model(args, octet, name, float_path, workdir, peers):
         engines = [e for e in ("onednn", "fbgemm", "x86", "qnnpack") if e in torch.backends.quantized.supported_engines]
         engines = [e for e in engines if e in ("onednn", "qnnpack")] or engines
         log(f"{name}: PyTorch eager PTQ ({', '.join(engines)})")
-        for r in pr.torch_models(input_shape, layers, calib, engines):
+        for r in pr.torch_models(input_shape, layers, calib, engines, vnni):
             add(r, "fp32" if r.label == "fp32" else "int8")
     if "openvino" in peers:
         log(f"{name}: OpenVINO + nncf")
@@ -639,6 +640,7 @@ def main():
                       "settings": {k: getattr(args, k) for k in ("rounds", "runs_b1", "runs_b256", "samples", "seed",
                                                                  "test_images", "two_threads", "eval_threads")},
                       "peers": sorted(peers)}
+            args.cpu_features = report["machine"]["features"]
             log("Python call overhead (one-element RELU)")
             report["overhead"] = measure_overhead(args, octet, peers, workdir)
             report["models"] = {}
