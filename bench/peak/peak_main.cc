@@ -2,11 +2,11 @@
 // denominators of every "% of peak" and "x the bound" figure octet reports.
 #include <cstdio>
 
-#include "bench/common/peak.h"
+#include "eval/peak.h"
 
 int main() {
-  octet::bench::Peak fp32 = octet::bench::measure_fp32_peak();
-  octet::bench::Peak int8 = octet::bench::measure_int8_peak();
+  octet::eval::Peak fp32 = octet::eval::measure_fp32_peak();
+  octet::eval::Peak int8 = octet::eval::measure_int8_peak();
   std::printf("fp32 peak, one core: %7.1f G MAC/s  (%s)\n", fp32.gmacs, fp32.how);
   std::printf("int8 peak, one core: %7.1f G MAC/s  (%s)\n", int8.gmacs, int8.how);
   return 0;

@@ -3,7 +3,7 @@
 // for mnist_cnn on 2 threads. A step = forward + loss + backward + optimizer update.
 #include <benchmark/benchmark.h>
 
-#include "bench/common/peak.h"
+#include "eval/peak.h"
 #include "nn/layers/loss.h"
 #include "nn/model.h"
 #include "nn/optimizer.h"
@@ -58,7 +58,7 @@ void BM_TrainEpoch(benchmark::State& state, const char* model_name, int images_p
   }
   const double steps_per_epoch = (images_per_epoch + batch - 1) / batch;
   const double macs_epoch = 3.0 * forward_macs(model) * images_per_epoch;  // forward + 2 backward GEMMs
-  static const double peak = bench::measure_fp32_peak().gmacs;
+  static const double peak = eval::measure_fp32_peak().gmacs;
   // Seconds per epoch = measured seconds per step x steps per epoch.
   state.counters["s_per_epoch"] = benchmark::Counter(static_cast<double>(state.iterations()) / steps_per_epoch,
                                                      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);

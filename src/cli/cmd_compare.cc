@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/kernels_option.h"
 #include "data/loader.h"
 #include "eval/compare.h"
 #include "tflite/reader.h"
@@ -18,6 +19,7 @@ struct CompareArgs {
   std::string float_model, quant_model, data, split = "test";
   int64_t samples = 1000;
   int batch = 100, threads = 0;
+  runtime::KernelChoice kernels = runtime::KernelChoice::kAuto;
   bool json = false;
 };
 
@@ -46,6 +48,7 @@ Status run_compare(const CompareArgs& a) {
   opt.samples = a.samples;
   opt.batch = a.batch;
   opt.threads = a.threads;
+  opt.kernels = a.kernels;
   auto result = eval::compare_graphs(float_graph.value(), quant_graph.value(), d, opt);
   if (!result.ok()) {
     // Name the file instead of the library's "reference model" / "test model".
@@ -147,6 +150,7 @@ Runner add_compare_command(CLI::App& app) {
   cmd->add_option("--split", args->split, "test or train")->default_val("test")->check(CLI::IsMember({"test", "train"}));
   cmd->add_option("--batch", args->batch, "Images per inference call")->default_val(100)->check(CLI::Range(1, 65536));
   cmd->add_option("--threads", args->threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
+  add_kernels_option(cmd, args->kernels);
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   return [args] { return run_compare(*args); };
 }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/kernels_option.h"
 #include "cli/model_on_data.h"
 
 namespace octet::cli {
@@ -27,6 +28,7 @@ Status run_eval(const EvalArgs& a) {
                         {"samples", r.samples},    {"correct", r.correct},
                         {"images_per_s", r.images_per_second()},
                         {"batch", a.batch},        {"threads", a.threads},
+                        {"kernels", kernel_choice_name(a.kernels)},
                         {"per_class_accuracy", per_class}, {"confusion", r.confusion}};
     std::printf("%s\n", j.dump(2).c_str());
     return Status::Ok();

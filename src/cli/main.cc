@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   add(add_predict_command);
   add(add_quantize_command);
   add(add_compare_command);
+  add(add_bench_command);
   CLI11_PARSE(app, argc, argv);
   octet::Progress::set_quiet(quiet);
   for (auto& [sub, run] : commands) {

@@ -1,6 +1,7 @@
 #include "cli/model_on_data.h"
 
 #include "cli/commands.h"
+#include "cli/kernels_option.h"
 #include "data/loader.h"
 #include "tflite/reader.h"
 
@@ -14,6 +15,7 @@ void add_model_on_data_options(CLI::App* cmd, ModelOnDataArgs& a) {
   cmd->add_option("--limit", a.limit, "Only the first N images")->check(CLI::NonNegativeNumber);
   cmd->add_option("--batch", a.batch, "Images per inference call")->default_val(256)->check(CLI::Range(1, 65536));
   cmd->add_option("--threads", a.threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
+  add_kernels_option(cmd, a.kernels);
   // Parsed as a string: CLI11 would print the uint8_t enum values as raw characters in --help.
   cmd->add_option_function<std::string>(
          "--fc-requant",
@@ -36,6 +38,7 @@ Result<ModelOnDataRun> run_model_on_data(const ModelOnDataArgs& a, eval::EvalCap
   opt.threads = a.threads;
   opt.limit = a.limit;
   opt.fc_requant = a.fc_requant;
+  opt.kernels = a.kernels;
   auto result = eval::evaluate_graph(graph, run.dataset(), opt, capture);
   if (!result.ok()) return result.status().with_context(a.model);
   run.result = std::move(result).value();

@@ -16,9 +16,10 @@ struct ModelOnDataArgs {
   int64_t limit = 0;
   int batch = 256, threads = 0;
   runtime::FcRequant fc_requant = runtime::FcRequant::kInteger;
+  runtime::KernelChoice kernels = runtime::KernelChoice::kAuto;
 };
 
-// Registers --model, --data, --split, --limit, --batch, --threads and --fc-requant.
+// Registers --model, --data, --split, --limit, --batch, --threads, --kernels and --fc-requant.
 void add_model_on_data_options(CLI::App* cmd, ModelOnDataArgs& args);
 
 struct ModelOnDataRun {

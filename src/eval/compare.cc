@@ -259,6 +259,7 @@ Result<CompareResult> compare_graphs(const Graph& reference, const Graph& test, 
   io.num_threads = std::max(1, options.threads);
   io.batch = batch;
   io.preserve_all_tensors = true;
+  io.kernels = options.kernels;
   auto ref_or = runtime::Interpreter::create(reference, io);
   if (!ref_or.ok()) return ref_or.status().with_context("reference model: octet's interpreter cannot run it");
   auto test_or = runtime::Interpreter::create(test, io);

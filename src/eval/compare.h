@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "data/dataset.h"
 #include "runtime/graph.h"
+#include "runtime/ops/registry.h"
 
 namespace octet::eval {
 
@@ -70,6 +71,7 @@ struct CompareOptions {
   int64_t samples = 1000;  // first N images of the dataset (all when <= 0 or more than there are)
   int batch = 100;
   int threads = 1;
+  runtime::KernelChoice kernels = runtime::KernelChoice::kAuto;  // for both models
 };
 
 struct CompareResult {

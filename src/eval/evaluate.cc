@@ -95,6 +95,7 @@ Result<EvalResult> evaluate_graph(const runtime::Graph& graph, const data::Datas
   io.num_threads = options.threads;
   io.batch = batch;
   io.fc_requant = options.fc_requant;
+  io.kernels = options.kernels;
   OCTET_ASSIGN_OR_RETURN(auto interp, runtime::Interpreter::create(graph, io));
 
   EvalResult r;

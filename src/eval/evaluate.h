@@ -18,6 +18,7 @@ struct EvalOptions {
   // int8 FULLY_CONNECTED requantization: integer (TFLite Micro, TF <= 2.19) or double-precision
   // float (TF >= 2.20 reference kernels); see ../shared/docs/quantization.md 3.6.
   runtime::FcRequant fc_requant = runtime::FcRequant::kInteger;
+  runtime::KernelChoice kernels = runtime::KernelChoice::kAuto;
 };
 
 struct EvalResult {

@@ -1,6 +1,7 @@
 #include "runtime/interpreter.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -310,14 +311,31 @@ Status Interpreter::set_batch(int batch) {
   return status;
 }
 
+inline void Interpreter::run_op(size_t i) {
+  const PreparedOp& p = ops_[i];
+  if (!p.eval) return;
+  void* const* scratch = scratch_ptrs_.data() + p.scratch_begin;
+  EvalContext ctx(graph_.ops[i], p.data.get(), tensors_.data(), scratch, pool_.get());
+  p.eval(ctx);
+}
+
 Status Interpreter::invoke() {
   if (!prepared_) return Status::Error("interpreter: not prepared");
+  for (size_t i = 0; i < ops_.size(); ++i) run_op(i);
+  return Status::Ok();
+}
+
+Status Interpreter::invoke_timed(std::span<double> op_seconds) {
+  if (!prepared_) return Status::Error("interpreter: not prepared");
+  if (op_seconds.size() != ops_.size()) {
+    return Status::Error("interpreter: invoke_timed needs " + std::to_string(ops_.size()) +
+                         " op times, was given " + std::to_string(op_seconds.size()));
+  }
+  using Clock = std::chrono::steady_clock;
   for (size_t i = 0; i < ops_.size(); ++i) {
-    const PreparedOp& p = ops_[i];
-    if (!p.eval) continue;
-    void* const* scratch = scratch_ptrs_.data() + p.scratch_begin;
-    EvalContext ctx(graph_.ops[i], p.data.get(), tensors_.data(), scratch, pool_.get());
-    p.eval(ctx);
+    const Clock::time_point t0 = Clock::now();
+    run_op(i);
+    op_seconds[i] += std::chrono::duration<double>(Clock::now() - t0).count();
   }
   return Status::Ok();
 }

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "core/status.h"
@@ -46,6 +47,9 @@ class Interpreter : private PrepareHooks {
 
   // Runs every op in order. Inputs must have been written through input_data(); they are left intact.
   Status invoke();
+  // invoke() that also adds each op's wall time in seconds to op_seconds[i] (one entry per op), for
+  // per-op profiles; invoke() itself reads no clock.
+  Status invoke_timed(std::span<double> op_seconds);
 
   int num_inputs() const { return static_cast<int>(graph_.inputs.size()); }
   int num_outputs() const { return static_cast<int>(graph_.outputs.size()); }
@@ -100,6 +104,7 @@ class Interpreter : private PrepareHooks {
   Status prepare(int batch);
   Status prepare_op(int op_index);
   void plan_and_allocate();
+  void run_op(size_t op_index);
 
   // PrepareHooks
   RuntimeTensor& tensor(int32_t index) override { return tensors_[index]; }

@@ -1,9 +1,10 @@
 // Measures this machine's per-core arithmetic peaks with chains of independent register-only
-// instructions, so benchmarks can report "% of peak" and "x the bound" from figures measured
-// here rather than from a data sheet. Uses the widest ISA the CPU has.
+// instructions, so benchmarks and `octet bench` can report "% of peak" and "x the bound" from
+// figures measured here rather than from a data sheet. Uses the widest ISA the CPU has. Each takes
+// about 0.15 s, short enough to measure on every `octet bench`.
 #pragma once
 
-namespace octet::bench {
+namespace octet::eval {
 
 struct Peak {
   double gmacs = 0;       // G MAC/s of one core
@@ -16,4 +17,4 @@ Peak measure_fp32_peak();
 // on ymm (32 MACs per triple) with AVX2.
 Peak measure_int8_peak();
 
-}  // namespace octet::bench
+}  // namespace octet::eval
