@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the peer comparison (tools/peers/peers.py --quick) on one model: octet trains
 # mnist_cnn for three epochs on a small synthetic MNIST, then the script quantizes it, rebuilds it in
-# every peer that installs (LiteRT, ONNX Runtime, OpenVINO + nncf; PyTorch when Debian's
+# every peer that installs (LiteRT, ONNX Runtime, OpenVINO + nncf, ncnn; PyTorch when Debian's
 # python3-torch is there), and measures accuracy and speed. Checks that every peer ran, that the
 # fp32 rebuilds predict the same classes as octet's float file in LiteRT (the weights were carried
 # over right), that int8 stays close, and that octet's own figures are there.
@@ -50,7 +50,7 @@ m = rep["models"]["mnist_cnn"]
 assert m["pixel_check"].startswith("identical"), m["pixel_check"]
 rows = {(r["runtime"], r["label"]): r for r in m["rows"]}
 want = [("octet", "fp32"), ("octet", "int8"), ("LiteRT", "fp32"), ("LiteRT", "int8"), ("ONNX Runtime", "fp32"),
-        ("ONNX Runtime", "int8"), ("OpenVINO", "fp32"), ("OpenVINO", "int8")]
+        ("ONNX Runtime", "int8"), ("OpenVINO", "fp32"), ("OpenVINO", "int8"), ("ncnn", "fp32")]
 if has_torch:
     want += [("PyTorch", "fp32"), ("PyTorch", "int8 onednn"), ("PyTorch", "int8 qnnpack")]
 for key in want:

@@ -268,6 +268,64 @@ def openvino_models(onnx_path, calib_nhwc, workdir, stem):
     return runners, []
 
 
+# ---------------------------------------------------------------- ncnn
+
+class Ncnn:
+    """ncnn (fp32) from the ONNX file through pnnx. ncnn has no batch dimension: a batch is one
+    extractor per image, all in the timed call."""
+    runtime = "ncnn"
+
+    def __init__(self, param, label, notes):
+        self.param, self.label, self.notes = param, label, notes
+        self.bin = param[:-len(".param")] + ".bin"
+        self.size = file_size(param, self.bin)
+
+    def session(self, batch, threads):
+        import ncnn
+
+        net = ncnn.Net()
+        net.opt.num_threads = threads
+        net.opt.use_vulkan_compute = False
+        # fp32 throughout, like the other fp32 rows (ncnn may otherwise store or compute in fp16/bf16).
+        net.opt.use_fp16_storage = net.opt.use_fp16_packed = net.opt.use_fp16_arithmetic = False
+        net.opt.use_bf16_storage = False
+        if net.load_param(self.param) != 0 or net.load_model(self.bin) != 0:
+            raise RuntimeError(f"{self.param}: ncnn could not load the model")
+
+        def prepare(x):
+            # clone(): a Mat made from a numpy array borrows its memory, and these arrays are temporaries.
+            return [ncnn.Mat(np.ascontiguousarray(img)).clone() for img in nchw(x)]
+
+        def run(mats):
+            outs = []
+            for m in mats:
+                ex = net.create_extractor()
+                ex.input("in0", m)
+                _, out = ex.extract("out0")
+                outs.append(np.array(out))
+            return np.stack(outs)
+
+        return Session(run, prepare)
+
+
+def ncnn_model(onnx_path, input_shape, workdir, stem):
+    """Converts the ONNX file with the pnnx binary (PyPI's pnnx package); (runner, None) or (None, reason)."""
+    import pnnx
+
+    exe = os.path.join(os.path.dirname(pnnx.__file__), "pnnx")
+    d = os.path.join(workdir, stem + "_pnnx")
+    os.makedirs(d, exist_ok=True)
+    src = os.path.join(d, "model.onnx")
+    with open(onnx_path, "rb") as f, open(src, "wb") as g:
+        g.write(f.read())
+    n, h, w, c = input_shape
+    p = subprocess.run([exe, "model.onnx", f"inputshape=[1,{c},{h},{w}]", "fp16=0"], cwd=d, capture_output=True, text=True)
+    param = os.path.join(d, "model.ncnn.param")
+    if p.returncode != 0 or not os.path.isfile(param):
+        return None, f"ncnn: pnnx could not convert the ONNX file: {(p.stderr or p.stdout).strip()[-300:]}"
+    return Ncnn(param, "fp32", "pnnx ONNX -> ncnn (fp16=0), fp32 storage and arithmetic, one extractor per image"), None
+
+
 def trivial_runners(workdir, peers):
     """The overhead probe (one-element RELU) in each Python runtime of `peers`."""
     runners = []
@@ -275,7 +333,7 @@ def trivial_runners(workdir, peers):
         path = os.path.join(workdir, "trivial.tflite")
         peer_models.trivial_tflite(path)
         runners.append(LiteRT(path, "trivial", ""))
-    if peers & {"ort", "openvino"}:
+    if peers & {"ort", "openvino", "ncnn"}:
         import onnx
 
         path = os.path.join(workdir, "trivial.onnx")
@@ -289,4 +347,8 @@ def trivial_runners(workdir, peers):
     if "torch" in peers:
         m, _ = peer_models.torch_model(peer_models.TRIVIAL_SHAPE, peer_models.TRIVIAL_LAYERS)
         runners.append(PyTorch(m, "trivial", ""))
+    if "ncnn" in peers:
+        r, _ = ncnn_model(os.path.join(workdir, "trivial.onnx"), peer_models.TRIVIAL_SHAPE, workdir, "trivial")
+        if r is not None:
+            runners.append(r)
     return runners

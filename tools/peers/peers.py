@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Peer comparison: octet vs LiteRT, ONNX Runtime, PyTorch and OpenVINO on the same weights.
+"""Peer comparison: octet vs LiteRT, ONNX Runtime, PyTorch, OpenVINO and ncnn on the same weights.
 
 For each octet float .tflite (the weights) this script
   1. quantizes it with `octet quantize --mode int8` and reads back the exact training images octet
@@ -7,7 +7,8 @@ For each octet float .tflite (the weights) this script
   2. reads the same dataset itself (MNIST IDX, or CIFAR-10 (JPEG copy) decoded with Pillow) and
      checks its pixels equal octet's (`octet predict --raw-inputs`);
   3. builds every peer's fp32 and int8 model from the same weights and the same calibration samples
-     (LiteRT runs octet's own files and, with --tf-venv, TensorFlow's converter's int8 file);
+     (LiteRT runs octet's own files and, with --tf-venv, TensorFlow's converter's int8 file; ncnn
+     is fp32 only: PyPI's ncnn has no int8 calibration tools);
   4. measures accuracy on the test set (octet with `octet eval`), batch-1 latency (median and p90,
      1 thread) and batch-256 throughput (1 thread, and 2 with --two-threads), alternating the
      runtimes A B A B over several rounds and taking medians; octet is timed by `octet bench`;
@@ -42,9 +43,10 @@ sys.path.insert(0, HERE)
 import peer_models  # noqa: E402
 import peer_runtimes as pr  # noqa: E402
 
-ALL_PEERS = ["litert", "ort", "torch", "openvino"]
+ALL_PEERS = ["litert", "ort", "torch", "openvino", "ncnn"]
 PEER_MODULES = {"litert": ["ai_edge_litert.interpreter"], "ort": ["onnx", "onnxruntime"],
-                "torch": ["torch", "onnx"], "openvino": ["openvino", "onnx"]}
+                "torch": ["torch"], "openvino": ["openvino", "onnx"],
+                "ncnn": ["ncnn", "pnnx", "onnx"]}
 
 
 class PeersError(Exception):
@@ -166,10 +168,10 @@ class Octet:
         p = self.run("--version", check=False)
         return (p.stdout or p.stderr).strip().splitlines()[0] if p.returncode == 0 else "unknown"
 
-    def bench(self, model, batch, threads):
-        """octet bench --json, or (None, reason) when the command fails."""
-        p = self.run("bench", "--model", model, "--batch", str(batch), "--threads", str(threads), "--json",
-                     check=False)
+    def bench(self, model, batch, threads, runs):
+        """octet bench --json with as many timed invokes as the peers get, or (None, reason)."""
+        p = self.run("bench", "--model", model, "--batch", str(batch), "--threads", str(threads), "--runs", str(runs),
+                     "--seconds", "0", "--json", check=False)
         if p.returncode != 0:
             return None, " ".join(p.stderr.split())[:300] or f"exit {p.returncode}"
         try:
@@ -187,10 +189,11 @@ def percentile(values, q):
 class Timed:
     """One configuration in the A B A B rotation: a Python session or octet bench."""
 
-    def __init__(self, key, session=None, inputs=None, octet=None):
-        self.key, self.session, self.inputs, self.octet = key, session, inputs, octet
+    def __init__(self, session=None, inputs=None, octet=None):
+        self.session, self.inputs, self.octet = session, inputs, octet
         self.rounds = []  # per round: {"median_us", "p90_us"} or {"images_per_s"}
         self.error = None
+        self.info = {}  # octet bench's MACs, bound and kernels
 
 
 def time_block(t, batch, runs):
@@ -207,11 +210,13 @@ def time_block(t, batch, runs):
     return {"images_per_s": batch / (statistics.median(times) / 1e6)}
 
 
-def octet_block(t, octet, batch, threads):
-    j, err = octet.bench(t.octet, batch, threads)
+def octet_block(t, octet, batch, threads, runs):
+    j, err = octet.bench(t.octet, batch, threads, runs)
     if j is None:
         t.error = f"octet bench: {err}"
         return None
+    t.info = {"macs": j.get("macs"), "bound_us": j.get("bound_us"),
+              "kernels": sorted({op["kernel"] for op in j.get("ops", [])})}
     if batch == 1:
         return {"median_us": float(j["latency_us_median"]), "p90_us": float(j["latency_us_p90"])}
     return {"images_per_s": float(j["images_per_s"])}
@@ -229,7 +234,7 @@ def rotate(timed, octet, batch, threads, rounds, runs, warmup):
             if t.error:
                 continue
             try:
-                res = octet_block(t, octet, batch, threads) if t.octet else time_block(t, batch, runs)
+                res = octet_block(t, octet, batch, threads, runs) if t.octet else time_block(t, batch, runs)
             except Exception as e:  # a runtime failing mid-run is reported, the others go on
                 t.error = f"{type(e).__name__}: {e}"
                 continue
@@ -269,7 +274,8 @@ def package_versions():
     from importlib import metadata
 
     out = {}
-    for name in ("numpy", "Pillow", "ai-edge-litert", "onnx", "onnxruntime", "torch", "openvino", "nncf"):
+    for name in ("numpy", "Pillow", "ai-edge-litert", "onnx", "onnxruntime", "torch", "openvino", "nncf", "ncnn",
+                 "pnnx"):
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -445,7 +451,7 @@ def run_model(args, octet, name, float_path, workdir, peers):
                 not_run.append(f"LiteRT int8 (TF converter): make_tf_int8.py failed: {p.stderr.strip()[-300:]}")
         else:
             not_run.append("LiteRT int8 (TF converter): no --tf-venv (tools/interop/setup_tf_venv.sh makes one)")
-    if peers & {"ort", "openvino"}:
+    if peers & {"ort", "openvino", "ncnn"}:
         import onnx
 
         onnx.save(peer_models.onnx_model(input_shape, layers), onnx_path)
@@ -468,8 +474,15 @@ def run_model(args, octet, name, float_path, workdir, peers):
             add(r, "fp32" if r.label == "fp32" else "int8")
         not_run += ov_not_run
     not_run += [f"{p}: {args.peer_errors[p]}" for p in ALL_PEERS if p in args.peer_errors]
-    not_run.append("ncnn: not attempted in this version (needs an ONNX -> ncnn conversion with pnnx, "
-                   "whose PyPI package pulls PyPI's torch)")
+    if "ncnn" in peers:
+        log(f"{name}: ncnn (pnnx)")
+        r, why = pr.ncnn_model(onnx_path, input_shape, workdir, name)
+        if r is not None:
+            add(r, "fp32")
+        else:
+            not_run.append(why)
+    not_run.append("ncnn int8: PyPI's ncnn wheel has the runtime but not ncnn2table/ncnn2int8 (its int8 "
+                   "calibration tools are C++ programs built from source), so no int8 from the same samples")
 
     # Accuracy: octet with octet eval, peers here (batch 256, the eval thread count).
     log(f"{name}: accuracy on {n_test} test images")
@@ -501,17 +514,20 @@ def run_model(args, octet, name, float_path, workdir, peers):
     big = np.concatenate([x_test] * (256 // n_test + 1))[:256]
     for key, batch, threads, runs, warmup in scenarios:
         log(f"{name}: timing batch {batch}, {threads} thread(s), {args.rounds} rounds")
-        timed = [Timed(key, octet=row["file"]) for row in rows[:2]]
+        timed = [Timed(octet=row["file"]) for row in rows[:2]]
         for row, r in runners:
             if "error" in row:
                 continue
             s = r.session(batch, threads)
             inputs = [s.prepare(x) for x in singles] if batch == 1 else [s.prepare(big)]
-            timed.append(Timed(key, session=s, inputs=inputs))
+            timed.append(Timed(session=s, inputs=inputs))
         rotate(timed, octet, batch, threads, args.rounds, runs, warmup)
         live = [row for row in rows[:2]] + [row for row, _ in runners if "error" not in row]
         for row, t in zip(live, timed):
             row[key] = summarize(t)
+            if t.info and key == "b1":
+                row.update(t.info)
+                row["notes"] += f"; octet bench kernels: {' '.join(t.info['kernels'])}"
     for row in rows[2:]:
         base = rows[0] if row["precision"] == "fp32" else rows[1]
         b1, o1 = row.get("b1", {}), base.get("b1", {})
@@ -533,7 +549,7 @@ def measure_overhead(args, octet, peers, workdir):
     timed = []
     for r in runners:
         s = r.session(1, 1)
-        timed.append(Timed("overhead", session=s, inputs=[s.prepare(v) for v in x]))
+        timed.append(Timed(session=s, inputs=[s.prepare(v) for v in x]))
     rotate(timed, octet, 1, 1, args.rounds, args.runs_b1, 20)
     return [{"runtime": r.runtime} | summarize(t) for r, t in zip(runners, timed)]
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates (once) the Python venv of the peer comparison (tools/peers/peers.py): LiteRT, ONNX
-# Runtime + onnx, OpenVINO + nncf from PyPI, and PyTorch from Debian (python3-torch 1.13, CPU;
+# Runtime + onnx, OpenVINO + nncf, ncnn + pnnx from PyPI, and PyTorch from Debian (python3-torch 1.13, CPU;
 # PyPI's torch pulls GBs of CUDA). The venv is made from Debian's /usr/bin/python3 with
 # --system-site-packages so Debian's torch, numpy and Pillow are seen; numpy is held at Debian's
 # version, the one Debian's torch was built against. Never an octet dependency.
@@ -16,6 +16,8 @@ ORT_VERSION=${OCTET_ORT_VERSION:-1.32.0}
 ONNX_VERSION=${OCTET_ONNX_VERSION:-1.23.2}
 OPENVINO_VERSION=${OCTET_OPENVINO_VERSION:-2026.4.1}
 NNCF_VERSION=${OCTET_NNCF_VERSION:-3.4.0}
+NCNN_VERSION=${OCTET_NCNN_VERSION:-1.0.20261020}
+PNNX_VERSION=${OCTET_PNNX_VERSION:-20261020}
 
 if [ $# -ne 1 ]; then
   echo "usage: $0 VENV_DIR" >&2
@@ -28,7 +30,7 @@ base=/usr/bin/python3
 [ -x "$base" ] || base=$(command -v python3 || true)
 
 # nncf is imported with torch hidden, as nncf_quantize.py does (nncf 3 fails on Debian's torch 1.13).
-imports='import sys, numpy, PIL, ai_edge_litert.interpreter, onnx, onnxruntime, openvino
+imports='import sys, numpy, PIL, ai_edge_litert.interpreter, onnx, onnxruntime, openvino, ncnn, pnnx
 sys.modules["torch"] = None
 import nncf'
 ready() {
@@ -64,9 +66,12 @@ pil=()
 # One attempt with short timeouts, so an offline machine fails fast instead of retrying for minutes.
 if ! "$py" -m pip install --disable-pip-version-check --retries 1 --timeout 60 -c "$constraints" \
     "ai-edge-litert==$LITERT_VERSION" "onnxruntime==$ORT_VERSION" "onnx==$ONNX_VERSION" \
-    "openvino==$OPENVINO_VERSION" "nncf==$NNCF_VERSION" numpy "${pil[@]}"; then
-  echo "setup_venv: could not install ai-edge-litert, onnxruntime, onnx, openvino and nncf from PyPI" \
-       "into $dir (is PyPI reachable?)" >&2
+    "openvino==$OPENVINO_VERSION" "nncf==$NNCF_VERSION" "ncnn==$NCNN_VERSION" numpy "${pil[@]}" ||
+   ! "$py" -m pip install --disable-pip-version-check --retries 1 --timeout 60 --no-deps "pnnx==$PNNX_VERSION"; then
+  # pnnx without dependencies: only its converter binary is used, and its torch requirement would
+  # pull PyPI's torch (GBs of CUDA) where Debian's is absent.
+  echo "setup_venv: could not install ai-edge-litert, onnxruntime, onnx, openvino, nncf, ncnn and pnnx" \
+       "from PyPI into $dir (is PyPI reachable?)" >&2
   exit 3
 fi
 if ! ready; then
