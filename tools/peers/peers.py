@@ -349,6 +349,12 @@ def write_atomic(path, text):
     os.replace(tmp, path)
 
 
+def write_report(out, report):
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    write_atomic(out + ".md", markdown(report) + "\n")
+    write_atomic(out + ".json", json.dumps(report, indent=1, default=float) + "\n")
+
+
 # ---------------------------------------------------------------- one model
 
 def accuracy_of(session, x_nhwc, labels, batch):
@@ -662,7 +668,8 @@ def main():
             report["models"] = {}
             for name, path in models:
                 report["models"][name] = run_model(args, octet, name, path, workdir, peers)
-            report["machine"]["load_average_end"] = list(os.getloadavg())
+                report["machine"]["load_average_end"] = list(os.getloadavg())
+                write_report(args.out, report)  # after each model, so a later failure keeps the earlier ones
         finally:
             if not args.work:
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -670,12 +677,7 @@ def main():
         print(f"peers: {e}", file=sys.stderr)
         return 1
 
-    text = markdown(report)
-    print(text)
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    write_atomic(args.out + ".md", text + "\n")
-    write_atomic(args.out + ".json", json.dumps(report, indent=1, default=float) + "\n")
+    print(markdown(report))
     log(f"wrote {args.out}.md and {args.out}.json")
     return 0
 
