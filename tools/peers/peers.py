@@ -299,7 +299,7 @@ def markdown(report):
              "(a busy machine inflates absolute times; ratios measured side by side hold better)",
              f"- threads: batch-1 latency 1 thread; throughput batch 256 with "
              f"{' and '.join(str(t) for t in m['threads'])} thread(s)",
-             "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val) + f"; octet {report['octet']}",
+             "- versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val) + f"; {report['octet']}",
              f"- protocol: {report['settings']['rounds']} rounds, runtimes alternated A B A B; per round "
              f"{report['settings']['runs_b1']} batch-1 calls and {report['settings']['runs_b256']} batch-256 calls "
              "per runtime, after warm-up; figures are medians over rounds (p90: median of the rounds' p90)",
@@ -320,7 +320,7 @@ def markdown(report):
                   f"Pixels: {mr['pixel_check']}.", ""]
         t2 = "b256 2T img/s" if 2 in report["machine"]["threads"] else None
         head = ["runtime", "precision", "accuracy", "top-1 = LiteRT fp32", "b1 µs median", "b1 µs p90",
-                "b256 1T img/s"] + ([t2] if t2 else []) + ["bytes", "octet speed-up b1", "octet speed-up b256"]
+                "b256 1T img/s"] + ([t2] if t2 else []) + ["bytes", "octet speed-up b1", "octet speed-up b256 1T"]
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for r in mr["rows"]:
             b1, b256, b256t2 = r.get("b1", {}), r.get("b256", {}), r.get("b256t2", {})
