@@ -102,6 +102,8 @@ Status run_quantize(const QuantizeArgs& a) {
                         {"total_seconds", total_seconds},
                         {"record", ptq->record},
                         {"report", quant::report_json(ptq->quantized.report)}};
+    // The exact training-split images calibrated on, so other tools can calibrate on the same ones.
+    if (calib) j["calibration_indices"] = calib->indices;
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("written     %s (%ju bytes, %s; float32 %ju bytes, %.2fx smaller)\n", a.out.c_str(), quant_bytes,

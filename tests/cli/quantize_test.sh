@@ -23,6 +23,8 @@ assert j['mode'] == 'int8', j
 assert j['quantized_file_bytes'] * 3 < j['float_file_bytes'], j
 assert j['record']['calibration']['samples'] == 100, j['record']
 assert j['record']['calibration']['seed'] == 5, j['record']
+idx = j['calibration_indices']
+assert len(idx) == 100 and idx == sorted(set(idx)) and 0 <= idx[0] and idx[-1] < 600, idx
 layers = j['report']['layers']
 assert layers[0]['op'] == 'INPUT' and abs(layers[0]['scale'] - 1/255) < 1e-9 and layers[0]['zero_point'] == -128, layers[0]
 sm = [l for l in layers if l['op'] == 'SOFTMAX'][0]
