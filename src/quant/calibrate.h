@@ -18,6 +18,7 @@ struct CalibrationOptions {
   int64_t samples = 500;         // clamped (with a warning) to the images available
   uint64_t seed = 42;            // picks the images
   std::string method = "minmax";
+  ObserverOptions observer;      // percentile, activation bits
   int batch = 64;                // images per interpreter call
   int threads = 1;
   bool progress = true;          // progress bar on stderr
@@ -30,6 +31,7 @@ struct TensorRange {
 
 struct CalibrationResult {
   std::string method;
+  ObserverOptions observer;
   uint64_t seed = 0;
   int64_t samples_requested = 0;
   std::vector<int64_t> indices;  // images used, ascending

@@ -87,10 +87,10 @@ int weight_axis(OpType t) { return t == OpType::kDepthwiseConv2D ? 3 : 0; }
 const char* op_name(OpType t) { return runtime::op_type_name(t); }
 
 // Weights of op `op` as int8 (per channel or per tensor), written into tensor `t` in place.
-WeightQuant quantize_weight_tensor(Tensor& t, OpType op, bool per_channel, bool keep_ranges) {
+WeightQuant quantize_weight_tensor(Tensor& t, OpType op, bool per_channel, bool keep_ranges, int bits = 8) {
   const std::vector<float> w = floats_of(t);
-  WeightQuant q = per_channel ? quantize_weights_per_channel(w.data(), t.shape, weight_axis(op))
-                              : quantize_weights_per_tensor(w.data(), static_cast<int64_t>(w.size()));
+  WeightQuant q = per_channel ? quantize_weights_per_channel(w.data(), t.shape, weight_axis(op), bits)
+                              : quantize_weights_per_tensor(w.data(), static_cast<int64_t>(w.size()), bits);
   t.type = DataType::kInt8;
   t.data = bytes_of(q.values);
   t.quant = {};
@@ -151,7 +151,7 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
     const TensorRange& r = calib.ranges[static_cast<size_t>(t)];
     const std::string& name = g.tensors[static_cast<size_t>(t)].name;
     if (!r.observed || r.range.empty()) return Status::Error("activation " + quoted(name) + " has no calibration range");
-    auto p = activation_params(r.range.min, r.range.max);
+    auto p = activation_params(r.range.min, r.range.max, opt.activation_bits);
     if (!p.ok()) return p.status().with_context("activation " + quoted(name));
     if (p->widened) {
       const std::string msg = "activation " + quoted(name) + " is constant over the calibration set (range [" +
@@ -251,8 +251,9 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
       constant_done[static_cast<size_t>(t)] = true;
       Tensor& dst = q.tensors[static_cast<size_t>(t)];
       if (weight) {
-        WeightQuant wq = quantize_weight_tensor(dst, op.type, opt.per_channel, opt.keep_ranges);
+        WeightQuant wq = quantize_weight_tensor(dst, op.type, opt.per_channel, opt.keep_ranges, opt.weight_bits);
         describe_weights(row, src, wq, opt.per_channel, rep.warnings);
+        if (opt.weight_bits < 8) row.weights_quant += ", " + std::to_string(opt.weight_bits) + "-bit range";
         ++rep.weights_quantized;
       }
     }
@@ -475,6 +476,12 @@ Status check_float_graph(const Graph& g) {
 Result<QuantizeResult> quantize_graph(const Graph& graph, const CalibrationResult* calibration,
                                       const QuantizeOptions& options) {
   OCTET_RETURN_IF_ERROR(check_float_graph(graph));
+  for (int bits : {options.weight_bits, options.activation_bits}) {
+    if (bits < 2 || bits > 8) return Status::Error("weight and activation bits must be in 2..8, got " + std::to_string(bits));
+  }
+  if (options.mode != Mode::kInt8 && (options.weight_bits != 8 || options.activation_bits != 8)) {
+    return Status::Error("weight and activation bits below 8 apply to int8 mode only");
+  }
   Result<QuantizeResult> r = Status::Error("unreachable");
   switch (options.mode) {
     case Mode::kInt8:
@@ -511,6 +518,8 @@ nlohmann::json quantization_record(const QuantizeOptions& options, const Calibra
   if (options.mode == Mode::kInt8) j["io"] = io_name(options.io);
   if (options.mode == Mode::kDynamic) j["min_elements"] = options.dynamic_min_elements;
   if (options.keep_ranges) j["keep_ranges"] = true;
+  if (options.mode == Mode::kInt8 && options.weight_bits != 8) j["weight_bits"] = options.weight_bits;
+  if (options.mode == Mode::kInt8 && options.activation_bits != 8) j["activation_bits"] = options.activation_bits;
   if (calibration != nullptr && options.mode == Mode::kInt8) {
     char hash[24];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(calibration->indices_hash));
@@ -518,6 +527,7 @@ nlohmann::json quantization_record(const QuantizeOptions& options, const Calibra
                         {"samples", calibration->samples()},
                         {"seed", calibration->seed},
                         {"indices_fnv1a64", hash}};
+    if (calibration->method == "percentile") j["calibration"]["percentile"] = calibration->observer.percentile;
     if (calibration->samples_requested != calibration->samples()) {
       j["calibration"]["samples_requested"] = calibration->samples_requested;
     }

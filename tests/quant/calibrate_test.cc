@@ -42,7 +42,7 @@ TEST(MinMaxObserver, SkipsNanAndCountsInf) {
   const float c[] = {INFINITY};
   o.update(c);
   EXPECT_EQ(o.range().inf_count, 1);
-  EXPECT_FALSE(make_observer("kl").ok());
+  EXPECT_FALSE(make_observer("entropy").ok());
   EXPECT_TRUE(make_observer("minmax").ok());
 }
 
@@ -145,8 +145,53 @@ TEST(Calibrate, Errors) {
   data::Dataset d = make_dataset(8, 8, 1, 10, 2);
   EXPECT_FALSE(calibrate(g, d, quiet_options(0, 1)).ok());
   CalibrationOptions bad = quiet_options(5, 1);
-  bad.method = "percentile";
+  bad.method = "entropy";
   EXPECT_FALSE(calibrate(g, d, bad).ok());
+}
+
+TEST(Calibrate, EveryMethodGivesARangeInsideTheMinMaxRange) {
+  Graph g = make_small_cnn(2);
+  data::Dataset d = make_dataset(8, 8, 1, 200, 3);
+  auto mm = calibrate(g, d, quiet_options(100, 4));
+  ASSERT_TRUE(mm.ok());
+  for (const CalibrationMethod& m : calibration_methods()) {
+    CalibrationOptions o = quiet_options(100, 4);
+    o.method = m.name;
+    auto r = calibrate(g, d, o);
+    ASSERT_TRUE(r.ok()) << m.name << ": " << r.status().message();
+    EXPECT_EQ(r->method, m.name);
+    for (size_t t = 0; t < g.tensors.size(); ++t) {
+      if (!r->ranges[t].observed) continue;
+      const ObservedRange& a = r->ranges[t].range;
+      const ObservedRange& b = mm->ranges[t].range;
+      // Both passes of the histogram methods see the same values as the min-max run.
+      EXPECT_EQ(a.seen_min, b.min) << m.name << " " << g.tensors[t].name;
+      EXPECT_EQ(a.seen_max, b.max) << m.name << " " << g.tensors[t].name;
+      EXPECT_GE(a.min, b.min) << m.name << " " << g.tensors[t].name;
+      EXPECT_LE(a.max, b.max) << m.name << " " << g.tensors[t].name;
+      EXPECT_LE(a.min, a.max) << m.name << " " << g.tensors[t].name;
+    }
+    auto q = quantize_graph(g, &*r, {});
+    EXPECT_TRUE(q.ok()) << m.name << ": " << q.status().message();
+  }
+}
+
+TEST(Calibrate, ConstantActivationWarnsForHistogramMethods) {
+  // All-zero conv weights and bias: the conv, pool and flatten outputs are 0 on every image.
+  Graph g = make_small_cnn(1, {}, std::vector<float>(36, 0.0f), std::vector<float>(4, 0.0f));
+  data::Dataset d = make_dataset(8, 8, 1, 20, 2);
+  CalibrationOptions o = quiet_options(10, 1);
+  o.method = "kl";
+  auto r = calibrate(g, d, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  bool conv_warned = false;
+  for (const std::string& w : r->warnings) conv_warned |= w.find("'conv'") != std::string::npos && w.find("no histogram") != std::string::npos;
+  EXPECT_TRUE(conv_warned);
+  auto q = quantize_graph(g, &*r, {});
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  bool widened = false;
+  for (const std::string& w : q->report.warnings) widened |= w.find("constant over the calibration set") != std::string::npos;
+  EXPECT_TRUE(widened);
 }
 
 TEST(Calibrate, OverflowingActivationIsAnErrorNamingTheTensor) {
