@@ -23,7 +23,7 @@ struct QuantizeArgs {
   std::string model, mode, calib, calibration = "minmax", io = "int8", out;
   int64_t samples = 500;
   uint64_t seed = 42;
-  bool per_tensor = false, keep_ranges = false, json = false, io_given = false;
+  bool per_tensor = false, keep_ranges = false, json = false, io_given = false, bias_correction = false;
   int threads = 0;
   double percentile = 99.999;
   int weight_bits = 8, activation_bits = 8;
@@ -39,8 +39,12 @@ Status run_quantize(const QuantizeArgs& a) {
   opt.keep_ranges = a.keep_ranges;
   opt.weight_bits = a.weight_bits;
   opt.activation_bits = a.activation_bits;
+  opt.bias_correction = a.bias_correction;
   if (opt.mode != quant::Mode::kInt8 && (a.weight_bits != 8 || a.activation_bits != 8)) {
     return Status::Error("--weight-bits and --activation-bits apply to --mode int8 only");
+  }
+  if (opt.mode != quant::Mode::kInt8 && a.bias_correction) {
+    return Status::Error("--bias-correction applies to --mode int8 only");
   }
   if (opt.mode != quant::Mode::kInt8 && a.io_given && opt.io != quant::IoType::kInt8) {
     return Status::Error("--io applies to --mode int8 only (dynamic and float16 models keep float32 I/O)");
@@ -67,6 +71,7 @@ Status run_quantize(const QuantizeArgs& a) {
     copt.method = a.calibration;
     copt.observer.percentile = a.percentile;
     copt.observer.bits = a.activation_bits;  // kl and mse search for this many bits
+    copt.channel_means = a.bias_correction;
     copt.threads = a.threads;
     auto c = quant::calibrate(graph, splits.train, copt);
     if (!c.ok()) return c.status().with_context("calibration on " + splits.name);
@@ -151,6 +156,8 @@ Runner add_quantize_command(CLI::App& app) {
   cmd->add_option("--activation-bits", args->activation_bits,
                   "Activation bits (int8 containers): [-2^(N-1), 2^(N-1)-1]; kl and mse search for N bits")
       ->default_val(8)->check(CLI::Range(2, 8));
+  cmd->add_flag("--bias-correction", args->bias_correction,
+                "int8: empirical bias correction b -= (W_q - W) E[x], E[x] from the calibration images (Nagel et al. 2019; NNCF does it, TFLite does not)");
   cmd->add_flag("--per-tensor", args->per_tensor, "One weight scale per tensor instead of per output channel");
   cmd->add_flag("--keep-ranges", args->keep_ranges,
                 "Also store calibrated activation min/max and weight channel min/max in the file (TFLite ignores them)");

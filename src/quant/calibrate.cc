@@ -111,6 +111,8 @@ Result<CalibrationResult> calibrate(const Graph& graph, const data::Dataset& tra
   io.preserve_all_tensors = true;  // every intermediate stays readable after invoke
   OCTET_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Interpreter> interp, runtime::Interpreter::create(graph, io));
 
+  std::vector<std::vector<double>> sums(graph.tensors.size());
+  std::vector<int64_t> rows(graph.tensors.size(), 0);
   // Histogram methods see the same batches twice (observer.h).
   int passes = 1;
   for (int32_t t : watched) passes = std::max(passes, observers[static_cast<size_t>(t)]->passes());
@@ -139,6 +141,15 @@ Result<CalibrationResult> calibrate(const Graph& graph, const data::Dataset& tra
         int64_t count = 1;
         for (int32_t dim : interp->tensor_shape(t)) count *= dim;
         observers[static_cast<size_t>(t)]->update({static_cast<const float*>(p), static_cast<size_t>(count)});
+        const std::vector<int32_t>& shape = interp->tensor_shape(t);
+        if (opt.channel_means && pass == 0 && !shape.empty() && shape.back() > 0) {
+          const int64_t c = shape.back();
+          std::vector<double>& s = sums[static_cast<size_t>(t)];
+          s.resize(static_cast<size_t>(c), 0.0);
+          const float* v = static_cast<const float*>(p);
+          for (int64_t k = 0; k < count; ++k) s[static_cast<size_t>(k % c)] += v[k];
+          rows[static_cast<size_t>(t)] += count / c;
+        }
       }
       if (progress) progress->update(pass * n + start + m);
     }
@@ -149,6 +160,10 @@ Result<CalibrationResult> calibrate(const Graph& graph, const data::Dataset& tra
     TensorRange& r = result.ranges[static_cast<size_t>(t)];
     r.observed = true;
     r.range = observers[static_cast<size_t>(t)]->range();
+    if (rows[static_cast<size_t>(t)] > 0) {
+      r.channel_mean = sums[static_cast<size_t>(t)];
+      for (double& m : r.channel_mean) m /= static_cast<double>(rows[static_cast<size_t>(t)]);
+    }
     const std::string& name = graph.tensors[static_cast<size_t>(t)].name;
     if (r.range.inf_count > 0) {
       return Status::Error("activation '" + name + "' reached +-Inf " + std::to_string(r.range.inf_count) +

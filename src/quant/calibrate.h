@@ -22,11 +22,15 @@ struct CalibrationOptions {
   int batch = 64;                // images per interpreter call
   int threads = 1;
   bool progress = true;          // progress bar on stderr
+  bool channel_means = false;    // also record TensorRange::channel_mean (for bias correction)
 };
 
 struct TensorRange {
   bool observed = false;  // an activation tensor the calibration ran through
   ObservedRange range;
+  // With CalibrationOptions::channel_means: the mean of each index of the last axis (a channel of
+  // an NHWC activation, a feature of a fully connected input) over all other axes and images.
+  std::vector<double> channel_mean;
 };
 
 struct CalibrationResult {

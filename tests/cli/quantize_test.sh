@@ -115,6 +115,16 @@ assert all('4-bit range' in l['weights_quantization'] for l in layers if l.get('
 inp = layers[0]
 assert abs(inp['scale'] - 1 / 63) < 1e-7 and inp['zero_point'] == -32, inp
 "
+run "bias correction" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --samples 50 \
+  --weight-bits 4 --bias-correction --json --out "$work/qbc.tflite"
+check "bias correction in the record and the notes" python3 -c "
+import json
+j = json.load(open('$work/last.out'))
+assert j['record']['bias_correction'] is True, j['record']
+notes = [n for l in j['report']['layers'] for n in l.get('notes', [])]
+assert sum('bias corrected' in n for n in notes) == 4, notes  # 2 conv + 2 dense
+"
+expect_error "bias correction is for int8" "int8 only" "$octet" -q quantize --model "$work/f.tflite" --mode float16 --bias-correction --out "$work/x.tflite"
 run "eval 4/6 bits" "$octet" -q eval --model "$work/q46.tflite" --data "$data" --json
 expect_error "bits are for int8" "int8 only" "$octet" -q quantize --model "$work/f.tflite" --mode dynamic --weight-bits 4 --out "$work/x.tflite"
 # Option validation errors (CLI11) exit with their own non-zero code.

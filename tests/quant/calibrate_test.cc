@@ -2,6 +2,7 @@
 #include "quant/calibrate.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -192,6 +193,70 @@ TEST(Calibrate, ConstantActivationWarnsForHistogramMethods) {
   bool widened = false;
   for (const std::string& w : q->report.warnings) widened |= w.find("constant over the calibration set") != std::string::npos;
   EXPECT_TRUE(widened);
+}
+
+TEST(BiasCorrection, ChannelMeansAndCorrectedBiases) {
+  Graph g = make_small_cnn(6);
+  data::Dataset d = make_dataset(8, 8, 1, 100, 7);
+  CalibrationOptions o = quiet_options(40, 2);
+  o.channel_means = true;
+  auto r = calibrate(g, d, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  // The input mean is the mean pixel / 255 of the chosen images.
+  double pixels = 0;
+  for (int64_t idx : r->indices) {
+    std::vector<float> x(64);
+    data::to_float(d, &idx, 1, x.data());
+    for (float v : x) pixels += v;
+  }
+  const std::vector<double>& in_mean = r->ranges[static_cast<size_t>(g.inputs[0])].channel_mean;
+  ASSERT_EQ(in_mean.size(), 1u);
+  EXPECT_NEAR(in_mean[0], pixels / (64.0 * 40), 1e-9);
+  QuantizeOptions plain, corrected;
+  plain.weight_bits = corrected.weight_bits = 3;
+  corrected.bias_correction = true;
+  auto qp = quantize_graph(g, &*r, plain);
+  auto qc = quantize_graph(g, &*r, corrected);
+  ASSERT_TRUE(qp.ok() && qc.ok()) << qc.status().message();
+  // Each weighted op: expected bias = b - sum((q S_w - w) E[x]) per output channel, quantized as
+  // usual (§2.6) with the unchanged scales.
+  int differing = 0;
+  for (const Op& op : g.ops) {
+    if (op.type != OpType::kConv2D && op.type != OpType::kFullyConnected) continue;
+    const Tensor& fw = g.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& qw = qc->graph.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& fb = g.tensors[static_cast<size_t>(op.inputs[2])];
+    const std::vector<double>& mean = r->ranges[static_cast<size_t>(op.inputs[0])].channel_mean;
+    ASSERT_EQ(static_cast<int32_t>(mean.size()), fw.shape.back()) << fw.name;
+    const size_t outs = static_cast<size_t>(fw.shape[0]), per_out = fw.data.size() / 4 / outs;
+    std::vector<float> b(outs);
+    std::memcpy(b.data(), fb.data.data(), outs * 4);
+    for (size_t oc = 0; oc < outs; ++oc) {
+      double shift = 0;
+      for (size_t k = 0; k < per_out; ++k) {
+        float w;
+        std::memcpy(&w, fw.data.data() + 4 * (oc * per_out + k), 4);
+        const double dq = static_cast<int8_t>(qw.data[oc * per_out + k]) * static_cast<double>(qw.quant.scale[oc]);
+        shift += (dq - w) * mean[k % mean.size()];
+      }
+      b[oc] = static_cast<float>(b[oc] - shift);
+    }
+    const Tensor& in = qc->graph.tensors[static_cast<size_t>(op.inputs[0])];
+    BiasQuant expect = quantize_bias(b.data(), static_cast<int64_t>(outs), in.quant.scale[0], qw.quant.scale);
+    std::vector<int32_t> got(outs), uncorrected(outs);
+    std::memcpy(got.data(), qc->graph.tensors[static_cast<size_t>(op.inputs[2])].data.data(), outs * 4);
+    std::memcpy(uncorrected.data(), qp->graph.tensors[static_cast<size_t>(op.inputs[2])].data.data(), outs * 4);
+    EXPECT_EQ(got, expect.values) << fw.name;
+    differing += got != uncorrected;
+  }
+  EXPECT_EQ(differing, 2);  // 3-bit weights leave a visible mean error in both layers
+  EXPECT_EQ(quantization_record(corrected, &*r)["bias_correction"], true);
+  // Without recorded means the correction refuses.
+  auto no_means = calibrate(g, d, quiet_options(40, 2));
+  ASSERT_TRUE(no_means.ok());
+  auto e = quantize_graph(g, &*no_means, corrected);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("input means"), std::string::npos) << e.status().message();
 }
 
 TEST(Calibrate, OverflowingActivationIsAnErrorNamingTheTensor) {
