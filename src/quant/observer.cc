@@ -44,17 +44,16 @@ void EmaObserver::update(std::span<const float> values) {
     started_ = true;
     return;
   }
-  // float32 arithmetic, as the observer's tensors are float32.
   const float c = static_cast<float>(c_);
-  min_ = static_cast<float>(min_) + c * (b.min - static_cast<float>(min_));
-  max_ = static_cast<float>(max_) + c * (b.max - static_cast<float>(max_));
+  min_ = min_ + c * (b.min - min_);
+  max_ = max_ + c * (b.max - max_);
 }
 
 ObservedRange EmaObserver::range() const {
   ObservedRange r = all_.range();
   if (started_) {
-    r.min = static_cast<float>(min_);
-    r.max = static_cast<float>(max_);
+    r.min = min_;
+    r.max = max_;
   }
   return r;
 }

@@ -57,7 +57,7 @@ class EmaObserver final : public Observer {
  private:
   double c_;
   bool started_ = false;
-  double min_ = 0, max_ = 0;
+  float min_ = 0, max_ = 0;  // float32, as the reference observer's tensors
   MinMaxObserver all_;
 };
 
