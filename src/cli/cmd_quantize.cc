@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -21,8 +23,10 @@ struct QuantizeArgs {
   std::string model, mode, calib, calibration = "minmax", io = "int8", out;
   int64_t samples = 500;
   uint64_t seed = 42;
-  bool per_tensor = false, keep_ranges = false, json = false, io_given = false;
+  bool per_tensor = false, keep_ranges = false, json = false, io_given = false, bias_correction = false;
   int threads = 0;
+  double percentile = 99.999;
+  int weight_bits = 8, activation_bits = 8;
 };
 
 Status run_quantize(const QuantizeArgs& a) {
@@ -33,6 +37,15 @@ Status run_quantize(const QuantizeArgs& a) {
   OCTET_ASSIGN_OR_RETURN(opt.io, quant::parse_io(a.io));
   opt.per_channel = !a.per_tensor;
   opt.keep_ranges = a.keep_ranges;
+  opt.weight_bits = a.weight_bits;
+  opt.activation_bits = a.activation_bits;
+  opt.bias_correction = a.bias_correction;
+  if (opt.mode != quant::Mode::kInt8 && (a.weight_bits != 8 || a.activation_bits != 8)) {
+    return Status::Error("--weight-bits and --activation-bits apply to --mode int8 only");
+  }
+  if (opt.mode != quant::Mode::kInt8 && a.bias_correction) {
+    return Status::Error("--bias-correction applies to --mode int8 only");
+  }
   if (opt.mode != quant::Mode::kInt8 && a.io_given && opt.io != quant::IoType::kInt8) {
     return Status::Error("--io applies to --mode int8 only (dynamic and float16 models keep float32 I/O)");
   }
@@ -40,7 +53,8 @@ Status run_quantize(const QuantizeArgs& a) {
     return Status::Error("--mode int8 needs calibration images: --calib DATA (mnist, cifar10 or a path)");
   }
   if (!quant::is_calibration_method(a.calibration)) {
-    return Status::Error("unknown --calibration '" + a.calibration + "' (available: minmax)");
+    return Status::Error("unknown --calibration '" + a.calibration + "' (available: " +
+                         quant::calibration_method_list() + ")");
   }
 
   OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::load_tflite(a.model));
@@ -54,6 +68,9 @@ Status run_quantize(const QuantizeArgs& a) {
     copt.samples = a.samples;
     copt.seed = a.seed;
     copt.method = a.calibration;
+    copt.observer.percentile = a.percentile;
+    copt.observer.bits = a.activation_bits;  // kl and mse search for this many bits
+    copt.channel_means = a.bias_correction;
     copt.threads = a.threads;
     extra["dataset"] = splits->name;  // calibration always draws from the training split
   } else if (!a.calib.empty()) {
@@ -123,7 +140,22 @@ Runner add_quantize_command(CLI::App& app) {
       ->required()->check(CLI::IsMember({"int8", "dynamic", "float16"}));
   cmd->add_option("--calib", args->calib, "Calibration dataset for int8: mnist, cifar10, or a path (training split is used)");
   cmd->add_option("--samples", args->samples, "Calibration images drawn from the training split")->default_val(500)->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  cmd->add_option("--calibration", args->calibration, "Calibration method")->default_val("minmax")->check(CLI::IsMember({"minmax"}));
+  std::string methods_help = "Calibration method (int8):";
+  std::vector<std::string> method_names;
+  for (const quant::CalibrationMethod& m : quant::calibration_methods()) {
+    methods_help += std::string("\n  ") + m.name + ": " + m.peer;
+    method_names.push_back(m.name);
+  }
+  cmd->add_option("--calibration", args->calibration, methods_help)->default_val("minmax")->check(CLI::IsMember(method_names));
+  cmd->add_option("--percentile", args->percentile, "Percentile kept by --calibration percentile (ORT's default)")
+      ->default_val(99.999)->check(CLI::Range(1e-9, 100.0));
+  cmd->add_option("--weight-bits", args->weight_bits, "Weight bits (int8 containers): symmetric [-(2^(N-1)-1), 2^(N-1)-1]")
+      ->default_val(8)->check(CLI::Range(2, 8));
+  cmd->add_option("--activation-bits", args->activation_bits,
+                  "Activation bits (int8 containers): [-2^(N-1), 2^(N-1)-1]; kl and mse search for N bits")
+      ->default_val(8)->check(CLI::Range(2, 8));
+  cmd->add_flag("--bias-correction", args->bias_correction,
+                "int8: empirical bias correction b -= (W_q - W) E[x], E[x] from the calibration images (Nagel et al. 2019; NNCF does it, TFLite does not)");
   cmd->add_flag("--per-tensor", args->per_tensor, "One weight scale per tensor instead of per output channel");
   cmd->add_flag("--keep-ranges", args->keep_ranges,
                 "Also store calibrated activation min/max and weight channel min/max in the file (TFLite ignores them)");

@@ -66,15 +66,15 @@ Result<CalibrationResult> calibrate(const Graph& graph, const data::Dataset& tra
     return Status::Error(std::string("the model input '") + in.name + "' is " + runtime::data_type_name(in.type) +
                          "; calibration needs a float32 model");
   }
-  if (!is_calibration_method(opt.method)) {
-    return Status::Error("unknown calibration method '" + opt.method + "' (available: minmax)");
-  }
+  // Validates the method and its options before any image is read.
+  OCTET_RETURN_IF_ERROR(make_observer(opt.method, opt.observer).status());
   if (train.size() == 0) return Status::Error("the calibration set is empty (no training images)");
   if (opt.samples < 1) return Status::Error("the number of calibration samples must be at least 1");
   OCTET_RETURN_IF_ERROR(check_input_shape(in, train));
 
   CalibrationResult result;
   result.method = opt.method;
+  result.observer = opt.observer;
   result.seed = opt.seed;
   result.samples_requested = opt.samples;
   int64_t n = opt.samples;
@@ -94,7 +94,7 @@ Result<CalibrationResult> calibrate(const Graph& graph, const data::Dataset& tra
     if (t < 0 || observers[static_cast<size_t>(t)]) return Status::Ok();
     const runtime::Tensor& info = graph.tensors[static_cast<size_t>(t)];
     if (info.is_constant || info.type != DataType::kFloat32) return Status::Ok();
-    OCTET_ASSIGN_OR_RETURN(observers[static_cast<size_t>(t)], make_observer(opt.method));
+    OCTET_ASSIGN_OR_RETURN(observers[static_cast<size_t>(t)], make_observer(opt.method, opt.observer));
     watched.push_back(t);
     return Status::Ok();
   };
@@ -111,29 +111,48 @@ Result<CalibrationResult> calibrate(const Graph& graph, const data::Dataset& tra
   io.preserve_all_tensors = true;  // every intermediate stays readable after invoke
   OCTET_ASSIGN_OR_RETURN(std::unique_ptr<runtime::Interpreter> interp, runtime::Interpreter::create(graph, io));
 
+  std::vector<std::vector<double>> sums(graph.tensors.size());
+  std::vector<int64_t> rows(graph.tensors.size(), 0);
+  // Histogram methods see the same batches twice (observer.h).
+  int passes = 1;
+  for (int32_t t : watched) passes = std::max(passes, observers[static_cast<size_t>(t)]->passes());
   std::unique_ptr<Progress> progress;
-  if (opt.progress) progress = std::make_unique<Progress>("calibrate", n, "images");
-  for (int64_t start = 0; start < n; start += batch) {
-    const int m = static_cast<int>(std::min<int64_t>(batch, n - start));
-    if (m != interp->batch()) OCTET_RETURN_IF_ERROR(interp->set_batch(m));
-    float* x = interp->input_f32(0);
-    data::to_float(train, result.indices.data() + start, m, x);
-    const int64_t per_image = train.image_bytes();
-    for (int64_t k = 0; k < per_image * m; ++k) {
-      if (!std::isfinite(x[k])) {
-        return Status::Error("training image " + std::to_string(result.indices[static_cast<size_t>(start + k / per_image)]) +
-                             " holds a non-finite value");
+  if (opt.progress) progress = std::make_unique<Progress>("calibrate", n * passes, "images");
+  for (int pass = 0; pass < passes; ++pass) {
+    if (pass > 0) {
+      for (int32_t t : watched) observers[static_cast<size_t>(t)]->next_pass();
+    }
+    for (int64_t start = 0; start < n; start += batch) {
+      const int m = static_cast<int>(std::min<int64_t>(batch, n - start));
+      if (m != interp->batch()) OCTET_RETURN_IF_ERROR(interp->set_batch(m));
+      float* x = interp->input_f32(0);
+      data::to_float(train, result.indices.data() + start, m, x);
+      const int64_t per_image = train.image_bytes();
+      for (int64_t k = 0; k < per_image * m; ++k) {
+        if (!std::isfinite(x[k])) {
+          return Status::Error("training image " + std::to_string(result.indices[static_cast<size_t>(start + k / per_image)]) +
+                               " holds a non-finite value");
+        }
       }
+      OCTET_RETURN_IF_ERROR(interp->invoke());
+      for (int32_t t : watched) {
+        const void* p = interp->tensor_data(t);
+        if (p == nullptr) continue;  // a tensor no op uses
+        int64_t count = 1;
+        for (int32_t dim : interp->tensor_shape(t)) count *= dim;
+        observers[static_cast<size_t>(t)]->update({static_cast<const float*>(p), static_cast<size_t>(count)});
+        const std::vector<int32_t>& shape = interp->tensor_shape(t);
+        if (opt.channel_means && pass == 0 && !shape.empty() && shape.back() > 0) {
+          const int64_t c = shape.back();
+          std::vector<double>& s = sums[static_cast<size_t>(t)];
+          s.resize(static_cast<size_t>(c), 0.0);
+          const float* v = static_cast<const float*>(p);
+          for (int64_t k = 0; k < count; ++k) s[static_cast<size_t>(k % c)] += v[k];
+          rows[static_cast<size_t>(t)] += count / c;
+        }
+      }
+      if (progress) progress->update(pass * n + start + m);
     }
-    OCTET_RETURN_IF_ERROR(interp->invoke());
-    for (int32_t t : watched) {
-      const void* p = interp->tensor_data(t);
-      if (p == nullptr) continue;  // a tensor no op uses
-      int64_t count = 1;
-      for (int32_t dim : interp->tensor_shape(t)) count *= dim;
-      observers[static_cast<size_t>(t)]->update({static_cast<const float*>(p), static_cast<size_t>(count)});
-    }
-    if (progress) progress->update(start + m);
   }
   if (progress) progress->finish();
 
@@ -141,6 +160,10 @@ Result<CalibrationResult> calibrate(const Graph& graph, const data::Dataset& tra
     TensorRange& r = result.ranges[static_cast<size_t>(t)];
     r.observed = true;
     r.range = observers[static_cast<size_t>(t)]->range();
+    if (rows[static_cast<size_t>(t)] > 0) {
+      r.channel_mean = sums[static_cast<size_t>(t)];
+      for (double& m : r.channel_mean) m /= static_cast<double>(rows[static_cast<size_t>(t)]);
+    }
     const std::string& name = graph.tensors[static_cast<size_t>(t)].name;
     if (r.range.inf_count > 0) {
       return Status::Error("activation '" + name + "' reached +-Inf " + std::to_string(r.range.inf_count) +
@@ -149,6 +172,7 @@ Result<CalibrationResult> calibrate(const Graph& graph, const data::Dataset& tra
     if (r.range.nan_count > 0 && r.range.empty()) {
       return Status::Error("activation '" + name + "' held only NaN during calibration");
     }
+    if (!r.range.note.empty()) result.warnings.push_back("activation '" + name + "': " + r.range.note);
     if (r.range.nan_count > 0) {
       result.warnings.push_back("activation '" + name + "': " + std::to_string(r.range.nan_count) +
                                 " NaN values skipped during calibration");

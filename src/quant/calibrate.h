@@ -18,18 +18,24 @@ struct CalibrationOptions {
   int64_t samples = 500;         // clamped (with a warning) to the images available
   uint64_t seed = 42;            // picks the images
   std::string method = "minmax";
+  ObserverOptions observer;      // percentile, activation bits
   int batch = 64;                // images per interpreter call
   int threads = 1;
   bool progress = true;          // progress bar on stderr
+  bool channel_means = false;    // also record TensorRange::channel_mean (for bias correction)
 };
 
 struct TensorRange {
   bool observed = false;  // an activation tensor the calibration ran through
   ObservedRange range;
+  // With CalibrationOptions::channel_means: the mean of each index of the last axis (a channel of
+  // an NHWC activation, a feature of a fully connected input) over all other axes and images.
+  std::vector<double> channel_mean;
 };
 
 struct CalibrationResult {
   std::string method;
+  ObserverOptions observer;
   uint64_t seed = 0;
   int64_t samples_requested = 0;
   std::vector<int64_t> indices;  // images used, ascending

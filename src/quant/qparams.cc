@@ -6,7 +6,8 @@
 
 namespace octet::quant {
 
-Result<ActivationParams> activation_params(float mn, float mx) {
+Result<ActivationParams> activation_params(float mn, float mx, int bits) {
+  OCTET_CHECK(bits >= 2 && bits <= 8);
   if (!std::isfinite(mn) || !std::isfinite(mx)) {
     return Status::Error("range [" + std::to_string(mn) + ", " + std::to_string(mx) + "] is not finite");
   }
@@ -22,16 +23,17 @@ Result<ActivationParams> activation_params(float mn, float mx) {
   }
   p.wide_range = rmax - rmin >= 10.0;
   // DownCastScale (legacy_float_scale): the scale is computed in float32.
-  p.scale = (static_cast<float>(rmax) - static_cast<float>(rmin)) / 255.0f;
+  const int qmin = -(1 << (bits - 1)), qmax = (1 << (bits - 1)) - 1;
+  p.scale = (static_cast<float>(rmax) - static_cast<float>(rmin)) / static_cast<float>(qmax - qmin);
   if (!std::isfinite(p.scale) || !(p.scale > 0.0f)) {
     return Status::Error("range [" + std::to_string(mn) + ", " + std::to_string(mx) + "] gives scale " +
                          std::to_string(p.scale));
   }
-  const float zp_f = static_cast<float>(-128.0 - rmin / static_cast<double>(p.scale));
-  if (zp_f < -128.0f) {
-    p.zero_point = -128;
-  } else if (zp_f > 127.0f) {
-    p.zero_point = 127;
+  const float zp_f = static_cast<float>(qmin - rmin / static_cast<double>(p.scale));
+  if (zp_f < static_cast<float>(qmin)) {
+    p.zero_point = qmin;
+  } else if (zp_f > static_cast<float>(qmax)) {
+    p.zero_point = qmax;
   } else {
     p.zero_point = static_cast<int32_t>(rhaz(zp_f));
   }
@@ -40,15 +42,21 @@ Result<ActivationParams> activation_params(float mn, float mx) {
 
 namespace {
 
-int8_t clamp_q127(float r) {  // r already rounded
-  if (r > 127.0f) return 127;
-  if (r < -127.0f) return -127;
+int8_t clamp_q(float r, float qmax) {  // r already rounded
+  if (r > qmax) return static_cast<int8_t>(qmax);
+  if (r < -qmax) return static_cast<int8_t>(-qmax);
   return static_cast<int8_t>(r);
+}
+
+float weight_qmax(int bits) {
+  OCTET_CHECK(bits >= 2 && bits <= 8);
+  return static_cast<float>((1 << (bits - 1)) - 1);
 }
 
 }  // namespace
 
-WeightQuant quantize_weights_per_channel(const float* w, const std::vector<int32_t>& shape, int axis) {
+WeightQuant quantize_weights_per_channel(const float* w, const std::vector<int32_t>& shape, int axis, int bits) {
+  const float qmax = weight_qmax(bits);
   OCTET_CHECK(axis >= 0 && axis < static_cast<int>(shape.size()));
   int64_t outer = 1, inner = 1;
   for (int i = 0; i < axis; ++i) outer *= shape[i];
@@ -79,20 +87,21 @@ WeightQuant quantize_weights_per_channel(const float* w, const std::vector<int32
       lo = std::min(lo, -5e-7);
       hi = std::max(hi, 5e-7);
     }
-    const float scale = (static_cast<float>(hi) - static_cast<float>(lo)) / 254.0f;
+    const float scale = (static_cast<float>(hi) - static_cast<float>(lo)) / (2.0f * qmax);
     r.scales[c] = scale;
     // Quantization multiplies by the float reciprocal; it does not divide by S (§2.4, §8.6).
     const float inv = static_cast<float>(1.0 / static_cast<double>(scale));
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t i = 0; i < inner; ++i) {
         const size_t k = index(o, c, i);
-        r.values[k] = clamp_q127(rhaz(w[k] * inv));
+        r.values[k] = clamp_q(rhaz(w[k] * inv), qmax);
       }
   }
   return r;
 }
 
-WeightQuant quantize_weights_per_tensor(const float* w, int64_t n) {
+WeightQuant quantize_weights_per_tensor(const float* w, int64_t n, int bits) {
+  const float qmax = weight_qmax(bits);
   WeightQuant r;
   r.axis = 0;
   float mn = 0.0f, mx = 0.0f;
@@ -109,9 +118,9 @@ WeightQuant quantize_weights_per_tensor(const float* w, int64_t n) {
     r.zero_channels = {0};
     return r;
   }
-  r.scales = {range / 127.0f};
-  const float inv = 127.0f / range;
-  for (int64_t k = 0; k < n; ++k) r.values[static_cast<size_t>(k)] = clamp_q127(rhaz(w[k] * inv));
+  r.scales = {range / qmax};
+  const float inv = qmax / range;
+  for (int64_t k = 0; k < n; ++k) r.values[static_cast<size_t>(k)] = clamp_q(rhaz(w[k] * inv), qmax);
   return r;
 }
 

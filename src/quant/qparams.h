@@ -25,8 +25,11 @@ struct ActivationParams {
   bool widened = false;     // the range was narrower than 1e-6 (constant or all-zero tensor)
   bool wide_range = false;  // rmax - rmin >= 10: the converter warns (no change)
 };
+// With `bits` < 8 (2..8) the same formulas use qmin = -2^(bits-1), qmax = 2^(bits-1) - 1 in
+// place of -128, 127 (S = range / (2^bits - 1)); values outside the range still saturate only
+// at the int8 container's limits, as the kernels clamp to [-128, 127].
 // Errors when mn or mx is not finite or mn > mx, or the scale would overflow.
-Result<ActivationParams> activation_params(float mn, float mx);
+Result<ActivationParams> activation_params(float mn, float mx, int bits = 8);
 
 // Symmetric narrow-range int8 weights (Z = 0, q in [-127, 127]).
 // Per channel along `axis` (§2.4): m_c = max|w| over the slice (range including 0), widened to
@@ -40,8 +43,9 @@ struct WeightQuant {
   std::vector<float> min, max;    // per slice, as found in the float weights
   std::vector<int32_t> zero_channels;  // slices whose weights are all zero (S from the widening)
 };
-WeightQuant quantize_weights_per_channel(const float* w, const std::vector<int32_t>& shape, int axis);
-WeightQuant quantize_weights_per_tensor(const float* w, int64_t n);
+// With `bits` < 8 (2..8), 127 becomes qmax = 2^(bits-1) - 1 (254 becomes 2 qmax): q in [-qmax, qmax].
+WeightQuant quantize_weights_per_channel(const float* w, const std::vector<int32_t>& shape, int axis, int bits = 8);
+WeightQuant quantize_weights_per_tensor(const float* w, int64_t n, int bits = 8);
 
 // int32 bias (§2.6): scale[c] = fl32((double)S_in * (double)S_w[c]), q = clamp(RHAZ(b * fl32(1 /
 // scale[c])), -INT32_MAX, INT32_MAX). With one weight scale, one bias scale is used for all.

@@ -87,10 +87,10 @@ int weight_axis(OpType t) { return t == OpType::kDepthwiseConv2D ? 3 : 0; }
 const char* op_name(OpType t) { return runtime::op_type_name(t); }
 
 // Weights of op `op` as int8 (per channel or per tensor), written into tensor `t` in place.
-WeightQuant quantize_weight_tensor(Tensor& t, OpType op, bool per_channel, bool keep_ranges) {
+WeightQuant quantize_weight_tensor(Tensor& t, OpType op, bool per_channel, bool keep_ranges, int bits = 8) {
   const std::vector<float> w = floats_of(t);
-  WeightQuant q = per_channel ? quantize_weights_per_channel(w.data(), t.shape, weight_axis(op))
-                              : quantize_weights_per_tensor(w.data(), static_cast<int64_t>(w.size()));
+  WeightQuant q = per_channel ? quantize_weights_per_channel(w.data(), t.shape, weight_axis(op), bits)
+                              : quantize_weights_per_tensor(w.data(), static_cast<int64_t>(w.size()), bits);
   t.type = DataType::kInt8;
   t.data = bytes_of(q.values);
   t.quant = {};
@@ -124,6 +124,53 @@ void describe_weights(LayerReport& row, const Tensor& t, const WeightQuant& q, b
   }
 }
 
+// Empirical bias correction (§6.7): b[o] -= sum over the weights w of output channel o of
+// (dequantized w - float w) * E[input channel of w]. `fw` is the float weight tensor, `qw` the
+// same tensor after quantization (int8 values and scales).
+Status correct_bias(std::vector<float>& b, const Op& op, const Tensor& fw, const Tensor& qw, const TensorRange& input,
+                    LayerReport& row) {
+  const std::vector<double>& mean = input.channel_mean;
+  if (mean.empty()) {
+    return Status::Error("bias correction needs the input means of " + quoted(fw.name) +
+                         "'s operator from calibration (CalibrationOptions::channel_means)");
+  }
+  const std::vector<float> w = floats_of(fw);
+  const int axis = weight_axis(op.type);
+  const std::vector<int32_t>& shape = fw.shape;
+  const int64_t out_channels = shape[static_cast<size_t>(axis)];
+  const int64_t last = shape.back();
+  int64_t inner = 1;
+  for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) inner *= shape[d];
+  const bool depthwise = op.type == OpType::kDepthwiseConv2D;
+  // Input channel of an element: its last index (OHWI conv, [O, I] fully connected), or for a
+  // depthwise [1, H, W, C * m] kernel its channel divided by the multiplier m.
+  const int64_t multiplier = depthwise ? last / static_cast<int64_t>(mean.size()) : 1;
+  if (depthwise ? (multiplier < 1 || last % static_cast<int64_t>(mean.size()) != 0) : last != static_cast<int64_t>(mean.size())) {
+    return Status::Error("bias correction: " + quoted(fw.name) + " has " + std::to_string(last) +
+                         " channels in its last axis but the input has " + std::to_string(mean.size()));
+  }
+  if (static_cast<int64_t>(b.size()) != out_channels) {
+    return Status::Error("bias correction: the bias has " + std::to_string(b.size()) + " values for " +
+                         std::to_string(out_channels) + " output channels of " + quoted(fw.name));
+  }
+  const int8_t* qv = reinterpret_cast<const int8_t*>(qw.data.data());
+  const std::vector<float>& scales = qw.quant.scale;
+  std::vector<double> shift(static_cast<size_t>(out_channels), 0.0);
+  for (size_t k = 0; k < w.size(); ++k) {
+    const int64_t o = (static_cast<int64_t>(k) / inner) % out_channels;
+    const int64_t in_channel = depthwise ? (static_cast<int64_t>(k) % last) / multiplier : static_cast<int64_t>(k) % last;
+    const double dq = static_cast<double>(qv[k]) * scales[scales.size() == 1 ? 0 : static_cast<size_t>(o)];
+    shift[static_cast<size_t>(o)] += (dq - w[k]) * mean[static_cast<size_t>(in_channel)];
+  }
+  double largest = 0;
+  for (int64_t o = 0; o < out_channels; ++o) {
+    b[static_cast<size_t>(o)] = static_cast<float>(b[static_cast<size_t>(o)] - shift[static_cast<size_t>(o)]);
+    largest = std::max(largest, std::fabs(shift[static_cast<size_t>(o)]));
+  }
+  row.notes.push_back("bias corrected, largest shift " + fmt("%.3g", largest));
+  return Status::Ok();
+}
+
 struct ActParams {
   float scale = 1;
   int32_t zero_point = 0;
@@ -151,7 +198,7 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
     const TensorRange& r = calib.ranges[static_cast<size_t>(t)];
     const std::string& name = g.tensors[static_cast<size_t>(t)].name;
     if (!r.observed || r.range.empty()) return Status::Error("activation " + quoted(name) + " has no calibration range");
-    auto p = activation_params(r.range.min, r.range.max);
+    auto p = activation_params(r.range.min, r.range.max, opt.activation_bits);
     if (!p.ok()) return p.status().with_context("activation " + quoted(name));
     if (p->widened) {
       const std::string msg = "activation " + quoted(name) + " is constant over the calibration set (range [" +
@@ -251,8 +298,9 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
       constant_done[static_cast<size_t>(t)] = true;
       Tensor& dst = q.tensors[static_cast<size_t>(t)];
       if (weight) {
-        WeightQuant wq = quantize_weight_tensor(dst, op.type, opt.per_channel, opt.keep_ranges);
+        WeightQuant wq = quantize_weight_tensor(dst, op.type, opt.per_channel, opt.keep_ranges, opt.weight_bits);
         describe_weights(row, src, wq, opt.per_channel, rep.warnings);
+        if (opt.weight_bits < 8) row.weights_quant += ", " + std::to_string(opt.weight_bits) + "-bit range";
         ++rep.weights_quantized;
       }
     }
@@ -263,7 +311,11 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
       row.bias_quant = "none";
       if (bt >= 0 && wt >= 0) {
         const Tensor& src = g.tensors[static_cast<size_t>(bt)];
-        const std::vector<float> b = floats_of(src);
+        std::vector<float> b = floats_of(src);
+        if (opt.bias_correction) {
+          OCTET_RETURN_IF_ERROR(correct_bias(b, op, g.tensors[static_cast<size_t>(wt)], q.tensors[static_cast<size_t>(wt)],
+                                             calib.ranges[static_cast<size_t>(op.inputs[0])], row));
+        }
         const std::vector<float>& ws = q.tensors[static_cast<size_t>(wt)].quant.scale;
         if (ws.size() != 1 && ws.size() != b.size()) {
           return Status::Error("bias " + quoted(src.name) + " has " + std::to_string(b.size()) + " values for " +
@@ -475,6 +527,15 @@ Status check_float_graph(const Graph& g) {
 Result<QuantizeResult> quantize_graph(const Graph& graph, const CalibrationResult* calibration,
                                       const QuantizeOptions& options) {
   OCTET_RETURN_IF_ERROR(check_float_graph(graph));
+  for (int bits : {options.weight_bits, options.activation_bits}) {
+    if (bits < 2 || bits > 8) return Status::Error("weight and activation bits must be in 2..8, got " + std::to_string(bits));
+  }
+  if (options.mode != Mode::kInt8 && (options.weight_bits != 8 || options.activation_bits != 8)) {
+    return Status::Error("weight and activation bits below 8 apply to int8 mode only");
+  }
+  if (options.mode != Mode::kInt8 && options.bias_correction) {
+    return Status::Error("bias correction applies to int8 mode only");
+  }
   Result<QuantizeResult> r = Status::Error("unreachable");
   switch (options.mode) {
     case Mode::kInt8:
@@ -511,6 +572,9 @@ nlohmann::json quantization_record(const QuantizeOptions& options, const Calibra
   if (options.mode == Mode::kInt8) j["io"] = io_name(options.io);
   if (options.mode == Mode::kDynamic) j["min_elements"] = options.dynamic_min_elements;
   if (options.keep_ranges) j["keep_ranges"] = true;
+  if (options.mode == Mode::kInt8 && options.bias_correction) j["bias_correction"] = true;
+  if (options.mode == Mode::kInt8 && options.weight_bits != 8) j["weight_bits"] = options.weight_bits;
+  if (options.mode == Mode::kInt8 && options.activation_bits != 8) j["activation_bits"] = options.activation_bits;
   if (calibration != nullptr && options.mode == Mode::kInt8) {
     char hash[24];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(calibration->indices_hash));
@@ -518,6 +582,7 @@ nlohmann::json quantization_record(const QuantizeOptions& options, const Calibra
                         {"samples", calibration->samples()},
                         {"seed", calibration->seed},
                         {"indices_fnv1a64", hash}};
+    if (calibration->method == "percentile") j["calibration"]["percentile"] = calibration->observer.percentile;
     if (calibration->samples_requested != calibration->samples()) {
       j["calibration"]["samples_requested"] = calibration->samples_requested;
     }

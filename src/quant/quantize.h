@@ -39,6 +39,13 @@ struct QuantizeOptions {
   // file's QuantizationParameters. TFLite never reads them and the converter does not write them,
   // so they are off by default (8 bytes per weight channel and per activation, plus vectors).
   bool keep_ranges = false;
+  // int8 mode: narrower ranges inside the int8 containers (qparams.h), 8 = TFLite's int8.
+  int weight_bits = 8;      // weights in [-(2^(N-1) - 1), 2^(N-1) - 1]
+  int activation_bits = 8;  // activations in [-2^(N-1), 2^(N-1) - 1] (softmax output stays 8-bit)
+  // int8 mode, empirical bias correction (quantization.md §6.7, Nagel et al. 2019): each bias
+  // becomes b - (W_q - W) E[x], with E[x] the per-channel input means recorded by calibrate()
+  // (CalibrationOptions::channel_means; padding taps are not modelled).
+  bool bias_correction = false;
 };
 
 // One row per op (and one for each graph input), in execution order.
@@ -86,7 +93,8 @@ Result<QuantizeResult> quantize_graph(const runtime::Graph& graph, const Calibra
                                       const QuantizeOptions& options);
 
 // The record stored as "octet.quantization" (compact JSON): mode, per_channel, io (int8),
-// min_elements (dynamic), keep_ranges (only when set), and for int8 the calibration method,
+// min_elements (dynamic), keep_ranges (only when set), weight_bits / activation_bits (only when
+// below 8), bias_correction (only when set), and for int8 the calibration method (and percentile for "percentile"),
 // samples, seed and FNV-1a hash of the sample indices (samples_requested only when it differs
 // from samples). `extra` entries (e.g. the dataset) are merged in.
 nlohmann::json quantization_record(const QuantizeOptions& options, const CalibrationResult* calibration,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `octet quantize` on a tiny synthetic MNIST: int8 (int8/uint8/float I/O,
-# per-tensor), dynamic and float16 files, reproducibility, the metadata record, and clear errors.
+# per-tensor), every calibration method, fewer weight/activation bits (8 = byte-identical), dynamic
+# and float16 files, reproducibility, the metadata record, and clear errors.
 # Runs the quantized models with `octet eval` where the runtime has the kernels for them.
 # Usage: quantize_test.sh OCTET_BINARY
 set -uo pipefail
@@ -80,6 +81,59 @@ assert abs(a - b) <= 0.03, (a, b)
 else
   echo "note: octet eval cannot run the int8 model yet: $(tail -1 "$work/eval_q.err")"
 fi
+
+# Calibration methods and fewer bits.
+for m in minmax ema percentile mse kl; do
+  run "int8 --calibration $m" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --samples 50 \
+    --calibration $m --percentile 99.9 --json --out "$work/q_$m.tflite"
+  check "record names $m" python3 -c "
+import json
+c = json.load(open('$work/last.out'))['record']['calibration']
+assert c['method'] == '$m', c
+assert ('percentile' in c) == ('$m' == 'percentile') and c.get('percentile', 99.9) == 99.9, c
+"
+done
+check "percentile clips at most the min-max range" python3 -c "
+import json, subprocess
+def layers(m):
+    out = subprocess.run(['$octet', '-q', 'quantize', '--model', '$work/f.tflite', '--mode', 'int8', '--calib', '$data',
+                          '--samples', '50', '--calibration', m, '--json', '--out', '$work/q_cmp_' + m + '.tflite'],
+                         capture_output=True, text=True, check=True).stdout
+    return [l for l in json.loads(out)['report']['layers'] if l.get('params_from') == 'calibrated']
+for a, b in zip(layers('minmax'), layers('percentile')):
+    assert a['min'] <= b['min'] <= b['max'] <= a['max'], (a, b)
+"
+run "8 bits explicitly" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --samples 100 --seed 5 \
+  --threads 2 --weight-bits 8 --activation-bits 8 --out "$work/q8bits.tflite"
+check "8 bits: byte-identical to the default int8 file" cmp "$work/q8.tflite" "$work/q8bits.tflite"
+run "4-bit weights, 6-bit activations" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --samples 50 \
+  --weight-bits 4 --activation-bits 6 --json --out "$work/q46.tflite"
+check "bits in the record and the report" python3 -c "
+import json
+j = json.load(open('$work/last.out'))
+assert j['record']['weight_bits'] == 4 and j['record']['activation_bits'] == 6, j['record']
+layers = j['report']['layers']
+assert all('4-bit range' in l['weights_quantization'] for l in layers if l.get('weights_quantization')), layers
+inp = layers[0]
+assert abs(inp['scale'] - 1 / 63) < 1e-7 and inp['zero_point'] == -32, inp
+"
+run "bias correction" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --samples 50 \
+  --weight-bits 4 --bias-correction --json --out "$work/qbc.tflite"
+check "bias correction in the record and the notes" python3 -c "
+import json
+j = json.load(open('$work/last.out'))
+assert j['record']['bias_correction'] is True, j['record']
+notes = [n for l in j['report']['layers'] for n in l.get('notes', [])]
+assert sum('bias corrected' in n for n in notes) == 4, notes  # 2 conv + 2 dense
+"
+expect_error "bias correction is for int8" "int8 only" "$octet" -q quantize --model "$work/f.tflite" --mode float16 --bias-correction --out "$work/x.tflite"
+run "eval 4/6 bits" "$octet" -q eval --model "$work/q46.tflite" --data "$data" --json
+expect_error "bits are for int8" "int8 only" "$octet" -q quantize --model "$work/f.tflite" --mode dynamic --weight-bits 4 --out "$work/x.tflite"
+# Option validation errors (CLI11) exit with their own non-zero code.
+check "unknown method rejected" bash -c "'$octet' -q quantize --model '$work/f.tflite' --mode int8 --calib '$data' \
+  --calibration entropy --out '$work/x.tflite' 2>'$work/e.txt'; [ \$? -ne 0 ] && grep -q 'entropy not in' '$work/e.txt'"
+check "bits out of range rejected" bash -c "'$octet' -q quantize --model '$work/f.tflite' --mode int8 --calib '$data' \
+  --weight-bits 9 --out '$work/x.tflite' 2>'$work/e.txt'; [ \$? -ne 0 ] && grep -q 'weight-bits' '$work/e.txt'"
 
 expect_error "int8 needs --calib" "needs calibration" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --out "$work/x.tflite"
 expect_error "already quantized" "already quantized" "$octet" -q quantize --model "$work/q8.tflite" --mode float16 --out "$work/x.tflite"

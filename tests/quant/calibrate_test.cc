@@ -2,6 +2,7 @@
 #include "quant/calibrate.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -42,7 +43,7 @@ TEST(MinMaxObserver, SkipsNanAndCountsInf) {
   const float c[] = {INFINITY};
   o.update(c);
   EXPECT_EQ(o.range().inf_count, 1);
-  EXPECT_FALSE(make_observer("kl").ok());
+  EXPECT_FALSE(make_observer("entropy").ok());
   EXPECT_TRUE(make_observer("minmax").ok());
 }
 
@@ -145,8 +146,117 @@ TEST(Calibrate, Errors) {
   data::Dataset d = make_dataset(8, 8, 1, 10, 2);
   EXPECT_FALSE(calibrate(g, d, quiet_options(0, 1)).ok());
   CalibrationOptions bad = quiet_options(5, 1);
-  bad.method = "percentile";
+  bad.method = "entropy";
   EXPECT_FALSE(calibrate(g, d, bad).ok());
+}
+
+TEST(Calibrate, EveryMethodGivesARangeInsideTheMinMaxRange) {
+  Graph g = make_small_cnn(2);
+  data::Dataset d = make_dataset(8, 8, 1, 200, 3);
+  auto mm = calibrate(g, d, quiet_options(100, 4));
+  ASSERT_TRUE(mm.ok());
+  for (const CalibrationMethod& m : calibration_methods()) {
+    CalibrationOptions o = quiet_options(100, 4);
+    o.method = m.name;
+    auto r = calibrate(g, d, o);
+    ASSERT_TRUE(r.ok()) << m.name << ": " << r.status().message();
+    EXPECT_EQ(r->method, m.name);
+    for (size_t t = 0; t < g.tensors.size(); ++t) {
+      if (!r->ranges[t].observed) continue;
+      const ObservedRange& a = r->ranges[t].range;
+      const ObservedRange& b = mm->ranges[t].range;
+      // Both passes of the histogram methods see the same values as the min-max run.
+      EXPECT_EQ(a.seen_min, b.min) << m.name << " " << g.tensors[t].name;
+      EXPECT_EQ(a.seen_max, b.max) << m.name << " " << g.tensors[t].name;
+      EXPECT_GE(a.min, b.min) << m.name << " " << g.tensors[t].name;
+      EXPECT_LE(a.max, b.max) << m.name << " " << g.tensors[t].name;
+      EXPECT_LE(a.min, a.max) << m.name << " " << g.tensors[t].name;
+    }
+    auto q = quantize_graph(g, &*r, {});
+    EXPECT_TRUE(q.ok()) << m.name << ": " << q.status().message();
+  }
+}
+
+TEST(Calibrate, ConstantActivationWarnsForHistogramMethods) {
+  // All-zero conv weights and bias: the conv, pool and flatten outputs are 0 on every image.
+  Graph g = make_small_cnn(1, {}, std::vector<float>(36, 0.0f), std::vector<float>(4, 0.0f));
+  data::Dataset d = make_dataset(8, 8, 1, 20, 2);
+  CalibrationOptions o = quiet_options(10, 1);
+  o.method = "kl";
+  auto r = calibrate(g, d, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  bool conv_warned = false;
+  for (const std::string& w : r->warnings) conv_warned |= w.find("'conv'") != std::string::npos && w.find("no histogram") != std::string::npos;
+  EXPECT_TRUE(conv_warned);
+  auto q = quantize_graph(g, &*r, {});
+  ASSERT_TRUE(q.ok()) << q.status().message();
+  bool widened = false;
+  for (const std::string& w : q->report.warnings) widened |= w.find("constant over the calibration set") != std::string::npos;
+  EXPECT_TRUE(widened);
+}
+
+TEST(BiasCorrection, ChannelMeansAndCorrectedBiases) {
+  Graph g = make_small_cnn(6);
+  data::Dataset d = make_dataset(8, 8, 1, 100, 7);
+  CalibrationOptions o = quiet_options(40, 2);
+  o.channel_means = true;
+  auto r = calibrate(g, d, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  // The input mean is the mean pixel / 255 of the chosen images.
+  double pixels = 0;
+  for (int64_t idx : r->indices) {
+    std::vector<float> x(64);
+    data::to_float(d, &idx, 1, x.data());
+    for (float v : x) pixels += v;
+  }
+  const std::vector<double>& in_mean = r->ranges[static_cast<size_t>(g.inputs[0])].channel_mean;
+  ASSERT_EQ(in_mean.size(), 1u);
+  EXPECT_NEAR(in_mean[0], pixels / (64.0 * 40), 1e-9);
+  QuantizeOptions plain, corrected;
+  plain.weight_bits = corrected.weight_bits = 3;
+  corrected.bias_correction = true;
+  auto qp = quantize_graph(g, &*r, plain);
+  auto qc = quantize_graph(g, &*r, corrected);
+  ASSERT_TRUE(qp.ok() && qc.ok()) << qc.status().message();
+  // Each weighted op: expected bias = b - sum((q S_w - w) E[x]) per output channel, quantized as
+  // usual (§2.6) with the unchanged scales.
+  int differing = 0;
+  for (const Op& op : g.ops) {
+    if (op.type != OpType::kConv2D && op.type != OpType::kFullyConnected) continue;
+    const Tensor& fw = g.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& qw = qc->graph.tensors[static_cast<size_t>(op.inputs[1])];
+    const Tensor& fb = g.tensors[static_cast<size_t>(op.inputs[2])];
+    const std::vector<double>& mean = r->ranges[static_cast<size_t>(op.inputs[0])].channel_mean;
+    ASSERT_EQ(static_cast<int32_t>(mean.size()), fw.shape.back()) << fw.name;
+    const size_t outs = static_cast<size_t>(fw.shape[0]), per_out = fw.data.size() / 4 / outs;
+    std::vector<float> b(outs);
+    std::memcpy(b.data(), fb.data.data(), outs * 4);
+    for (size_t oc = 0; oc < outs; ++oc) {
+      double shift = 0;
+      for (size_t k = 0; k < per_out; ++k) {
+        float w;
+        std::memcpy(&w, fw.data.data() + 4 * (oc * per_out + k), 4);
+        const double dq = static_cast<int8_t>(qw.data[oc * per_out + k]) * static_cast<double>(qw.quant.scale[oc]);
+        shift += (dq - w) * mean[k % mean.size()];
+      }
+      b[oc] = static_cast<float>(b[oc] - shift);
+    }
+    const Tensor& in = qc->graph.tensors[static_cast<size_t>(op.inputs[0])];
+    BiasQuant expect = quantize_bias(b.data(), static_cast<int64_t>(outs), in.quant.scale[0], qw.quant.scale);
+    std::vector<int32_t> got(outs), uncorrected(outs);
+    std::memcpy(got.data(), qc->graph.tensors[static_cast<size_t>(op.inputs[2])].data.data(), outs * 4);
+    std::memcpy(uncorrected.data(), qp->graph.tensors[static_cast<size_t>(op.inputs[2])].data.data(), outs * 4);
+    EXPECT_EQ(got, expect.values) << fw.name;
+    differing += got != uncorrected;
+  }
+  EXPECT_EQ(differing, 2);  // 3-bit weights leave a visible mean error in both layers
+  EXPECT_EQ(quantization_record(corrected, &*r)["bias_correction"], true);
+  // Without recorded means the correction refuses.
+  auto no_means = calibrate(g, d, quiet_options(40, 2));
+  ASSERT_TRUE(no_means.ok());
+  auto e = quantize_graph(g, &*no_means, corrected);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("input means"), std::string::npos) << e.status().message();
 }
 
 TEST(Calibrate, OverflowingActivationIsAnErrorNamingTheTensor) {

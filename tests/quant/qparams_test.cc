@@ -2,6 +2,7 @@
 // and §5.4 (float16), checked on the spec's examples and on the degenerate cases.
 #include "quant/qparams.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -169,6 +170,51 @@ TEST(WeightQuant, PerTensor) {
   WeightQuant z = quantize_weights_per_tensor(zero.data(), 5);
   EXPECT_EQ(z.scales[0], 1.0f);  // PortableSymmetricQuantizeFloats: range 0 -> S = 1
   EXPECT_EQ(z.zero_channels.size(), 1u);
+}
+
+TEST(FewerBits, ActivationRangeIsNarrower) {
+  // 4 bits: q in [-8, 7], S = 4/15, zp_f = -8 + 1/S = -4.25 -> -4.
+  auto p = activation_params(-1.0f, 3.0f, 4);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->scale, 4.0f / 15.0f);
+  EXPECT_EQ(p->zero_point, -4);
+  // 2 bits, all positive: q in [-2, 1], Z = qmin.
+  auto q = activation_params(0.0f, 3.0f, 2);
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->scale, 1.0f);
+  EXPECT_EQ(q->zero_point, -2);
+  // All negative: Z = qmax.
+  auto n = activation_params(-3.0f, -1.0f, 3);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->zero_point, 3);
+  // 8 bits is the converter's formula.
+  for (float mx : {0.3f, 1.0f, 7.7f}) {
+    auto a = activation_params(-0.1f, mx, 8), b = activation_params(-0.1f, mx);
+    EXPECT_EQ(a->scale, b->scale);
+    EXPECT_EQ(a->zero_point, b->zero_point);
+  }
+}
+
+TEST(FewerBits, WeightsStayInsideTheSymmetricRange) {
+  // Two output channels of 4 values, axis 0.
+  const std::vector<float> w = {0.5f, -2.0f, 1.0f, 0.01f, 3.0f, -1.4f, 0.2f, -3.0f};
+  for (int bits = 2; bits <= 8; ++bits) {
+    const int qmax = (1 << (bits - 1)) - 1;
+    WeightQuant pc = quantize_weights_per_channel(w.data(), {2, 4}, 0, bits);
+    WeightQuant pt = quantize_weights_per_tensor(w.data(), 8, bits);
+    EXPECT_EQ(pc.scales[0], 4.0f / (2.0f * qmax)) << bits;
+    EXPECT_EQ(pt.scales[0], 3.0f / qmax) << bits;
+    for (const WeightQuant* q : {&pc, &pt}) {
+      EXPECT_EQ(*std::max_element(q->values.begin(), q->values.end()), qmax) << bits;
+      EXPECT_EQ(*std::min_element(q->values.begin(), q->values.end()), -qmax) << bits;
+    }
+  }
+  // 2 bits is ternary: channel 0 (max 2) gives 0.5 -> RHAZ(0.25) = 0, 1.0 -> RHAZ(0.5) = 1.
+  WeightQuant t = quantize_weights_per_channel(w.data(), {2, 4}, 0, 2);
+  EXPECT_EQ(t.values, (std::vector<int8_t>{0, -1, 1, 0, 1, 0, 0, -1}));
+  WeightQuant w8 = quantize_weights_per_channel(w.data(), {2, 4}, 0, 8), wd = quantize_weights_per_channel(w.data(), {2, 4}, 0);
+  EXPECT_EQ(w8.values, wd.values);
+  EXPECT_EQ(w8.scales, wd.scales);
 }
 
 TEST(BiasQuant, PerChannelScalesAndValues) {
