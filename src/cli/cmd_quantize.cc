@@ -68,6 +68,11 @@ Status run_quantize(const QuantizeArgs& a) {
   const double t_convert = now_seconds();
   auto result = quant::quantize_graph(graph, calib ? &*calib : nullptr, opt);
   if (!result.ok()) return result.status().with_context(a.model);
+  // Every warning (calibration's too) names the file it is about: the report may be read alone.
+  std::vector<std::string> warnings = calib ? calib->warnings : std::vector<std::string>{};
+  warnings.insert(warnings.end(), result->report.warnings.begin(), result->report.warnings.end());
+  for (std::string& w : warnings) w = a.model + ": " + w;
+  result->report.warnings = std::move(warnings);
   runtime::Graph& q = result->graph;
   quant::set_quantization_metadata(q, quant::quantization_record(opt, calib ? &*calib : nullptr, extra));
   OCTET_RETURN_IF_ERROR(tflite::save_tflite(q, a.out));
