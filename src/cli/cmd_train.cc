@@ -55,8 +55,9 @@ Status run_train(const TrainArgs& a) {
   OCTET_RETURN_IF_ERROR(prepare_output_path(a.out, {a.data, a.model, a.resume}));
   if (!a.checkpoint.empty()) {
     // The checkpoint may be the file resumed from, never the model or an input.
-    std::error_code ec;
-    if (std::filesystem::weakly_canonical(a.checkpoint, ec) == std::filesystem::weakly_canonical(a.out, ec))
+    std::error_code ec1, ec2;
+    const auto checkpoint = std::filesystem::weakly_canonical(a.checkpoint, ec1);
+    if (!ec1 && checkpoint == std::filesystem::weakly_canonical(a.out, ec2) && !ec2)
       return Status::Error(a.checkpoint + ": --checkpoint and --out are the same file; the model would overwrite it");
     OCTET_RETURN_IF_ERROR(prepare_output_path(a.checkpoint, {a.data, a.model, a.out}));
   }
@@ -80,6 +81,9 @@ Status run_train(const TrainArgs& a) {
   if (!a.resume.empty()) {
     OCTET_ASSIGN_OR_RETURN(resumed, nn::load_checkpoint(a.resume));
     OCTET_RETURN_IF_ERROR(nn::restore_checkpoint(*resumed, a.resume, model, settings));
+    if (resumed->progress.epochs_done > a.opt.epochs)
+      return Status::Error(a.resume + ": checkpoint is after epoch " + std::to_string(resumed->progress.epochs_done) +
+                           ", beyond --epochs " + std::to_string(a.opt.epochs));
     std::fprintf(stderr, "train: resuming from %s after epoch %d\n", a.resume.c_str(), resumed->progress.epochs_done);
   }
   std::function<Status(const nn::TrainProgress&)> on_epoch;

@@ -112,4 +112,22 @@ expect_error "quantize --out over the model" "overwrite" "$octet" "${quant_args[
   --out "$work/keep.tflite"
 check "model survived quantize" cmp "$work/keep.tflite" "$work/ref.tflite"
 
+# A bad or mismatched checkpoint is a clear error naming the file.
+head -c 100 "$work/ref.ckpt" > "$work/cut.ckpt"
+expect_error "truncated checkpoint" "cut.ckpt: not a valid octet checkpoint" "$octet" "${train_args[@]}" \
+  --resume "$work/cut.ckpt" --out "$work/x.tflite"
+expect_error "a .tflite is not a checkpoint" "keep.tflite: not a valid octet checkpoint: no OCTETCKP magic" \
+  "$octet" "${train_args[@]}" --resume "$work/keep.tflite" --out "$work/x.tflite"
+other_seed=("${train_args[@]}")
+other_seed[${#other_seed[@]} - 3]=8  # --seed 7 -> 8
+expect_error "checkpoint of another seed" "ref.ckpt: checkpoint was made with seed = 7, this run has 8" \
+  "$octet" "${other_seed[@]}" --resume "$work/ref.ckpt" --out "$work/x.tflite"
+expect_error "checkpoint of another model" "ref.ckpt: checkpoint was made for a different model spec" \
+  "$octet" -q train --model mnist_fc --data "$data" --epochs 3 --batch 32 --precise-bn-batches 4 --seed 7 --threads 2 \
+  --resume "$work/ref.ckpt" --out "$work/x.tflite"
+expect_error "checkpoint beyond --epochs" "ref.ckpt: checkpoint is after epoch 3, beyond --epochs 2" \
+  "$octet" -q train --model mnist_cnn --data "$data" --epochs 2 --batch 32 --precise-bn-batches 4 --seed 7 --threads 2 \
+  --resume "$work/ref.ckpt" --out "$work/x.tflite"
+check "no model from refused runs" test ! -e "$work/x.tflite"
+
 finish "fault"
