@@ -61,7 +61,7 @@ check_output() {
 }
 
 signals=(KILL INT)
-interrupted=0
+interrupted=0 resumed=0
 for ((i = 0; i < kills; ++i)); do
   rm -rf "$work/run"; mkdir -p "$work/run"
   sig=${signals[i % 2]}
@@ -74,12 +74,13 @@ for ((i = 0; i < kills; ++i)); do
   check_output "$label" "$work/run/out.tflite" "$work/run/old.tflite"
   if [ -e "$work/run/ckpt" ]; then
     # The checkpoint on disk is whole: resuming from it ends exactly where the uninterrupted run ended.
+    resumed=$((resumed + 1))
     run "$label: resume from the checkpoint" "$octet" "${train_args[@]}" --out "$work/run/out.tflite" \
       --resume "$work/run/ckpt" --checkpoint "$work/run/ckpt"
     check "$label: resumed run is bit-identical to the uninterrupted one" cmp "$work/run/out.tflite" "$work/ref.tflite"
   fi
 done
-echo "fault: train: $interrupted of $kills runs interrupted"
+echo "fault: train: $interrupted of $kills runs interrupted, $resumed resumed from their checkpoint"
 
 interrupted=0
 for ((i = 0; i < kills; ++i)); do
