@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # Robustness stage (issue "Robustness"): the whole test suite under ASan + UBSan, then every
 # libFuzzer target for a fixed time on its generated seed corpus. Fails on any sanitizer report,
-# test failure or fuzzer crash/leak/timeout/OOM. scripts/test.sh runs it when OCTET_CI_EXTRA=1.
-# Knobs: OCTET_ROBUSTNESS_STAGES ("asan fuzz" by default), OCTET_FUZZ_SECONDS (default 60 per
-# fuzzer), OCTET_FUZZ_TARGETS (default: all five). Needs clang-14 and libclang-rt-14-dev.
+# test failure or fuzzer crash/leak/timeout/OOM. `scripts/test.sh --full` (what CI runs) runs it
+# after the normal suite. Knobs: OCTET_ROBUSTNESS_STAGES ("asan fuzz" by default),
+# OCTET_FUZZ_SECONDS (default 60 per fuzzer), OCTET_FUZZ_TARGETS (default: all five).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# clang + libFuzzer/sanitizer runtimes + llvm-symbolizer (readable sanitizer stacks), from Debian.
+packages=(clang-14 libclang-rt-14-dev llvm-14)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "robustness: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
 seconds=${OCTET_FUZZ_SECONDS:-60}
 targets=(${OCTET_FUZZ_TARGETS:-fuzz_tflite_reader fuzz_idx fuzz_cifar_bin fuzz_image_decode fuzz_archive})
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
 stages=${OCTET_ROBUSTNESS_STAGES:-asan fuzz}
 stage_start=$SECONDS
 

@@ -18,6 +18,8 @@ Status run_inspect(const InspectArgs& a) {
   OCTET_ASSIGN_OR_RETURN(auto bytes, read_file(a.model));
   OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::parse_tflite(bytes.data(), bytes.size(), a.model));
   std::printf("%s", tflite::describe_tflite(graph, bytes.size(), bytes.data()).c_str());
+  for (const std::string& w : runtime::non_finite_constants(graph))
+    std::fprintf(stderr, "warning: %s: %s\n", a.model.c_str(), w.c_str());
   return Status::Ok();
 }
 

@@ -81,6 +81,8 @@ Status run_quantize(const QuantizeArgs& a) {
   auto ptq = quant::post_training_quantize(graph, splits ? &splits->train : nullptr, opt, copt, extra);
   if (!ptq.ok()) return ptq.status().with_context(splits ? a.model + " (calibration on " + splits->name + ")" : a.model);
   const std::optional<quant::CalibrationResult>& calib = ptq->calibration;
+  // Every warning (calibration's too) names the file it is about: the report may be read alone.
+  for (std::string& w : ptq->quantized.report.warnings) w = a.model + ": " + w;
   const double calib_seconds = calib ? calib->seconds : 0.0;
   const double t_convert = t_quantize + calib_seconds;
   OCTET_RETURN_IF_ERROR(tflite::save_tflite(ptq->quantized.graph, a.out));

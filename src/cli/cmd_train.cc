@@ -1,11 +1,16 @@
 // octet train: trains a model spec on a dataset with the float engine and saves a float32 .tflite.
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
 #include "cli/commands.h"
 #include "core/file_io.h"
 #include "core/progress.h"
 #include "data/loader.h"
+#include "nn/checkpoint.h"
 #include "nn/export.h"
 #include "nn/trainer.h"
 #include "tflite/writer.h"
@@ -15,16 +20,40 @@ namespace octet::cli {
 namespace {
 
 struct TrainArgs {
-  std::string model, data, out;
+  std::string model, data, out, checkpoint, resume;
   nn::TrainOptions opt;
   double validation = 0.1;
   int threads = 0;
   bool json = false;
 };
 
+// What a resumed run must share with the checkpoint's run (the epoch count may grow).
+nlohmann::json checkpoint_settings(const TrainArgs& a, const data::DataSplits& splits, const data::Dataset& val,
+                                   int threads) {
+  return {{"data", splits.name},
+          {"train_images", splits.train.size()},
+          {"train_labels_crc32", crc32(0L, splits.train.labels.data(), static_cast<uInt>(splits.train.labels.size()))},
+          {"validation_images", val.size()},
+          {"validation", a.validation},
+          {"seed", a.opt.seed},
+          {"batch", a.opt.batch},
+          {"optimizer", a.opt.optimizer},
+          {"lr", a.opt.lr},
+          {"precise_bn_batches", a.opt.precise_bn_batches},
+          {"threads", threads}};  // another count gives other (valid, not bit-identical) weights
+}
+
 Status run_train(const TrainArgs& a) {
   double t_start = now_seconds();
-  OCTET_RETURN_IF_ERROR(prepare_output_path(a.out, {a.data, a.model}));
+  OCTET_RETURN_IF_ERROR(prepare_output_path(a.out, {a.data, a.model, a.resume}));
+  if (!a.checkpoint.empty()) {
+    // The checkpoint may be the file resumed from, never the model or an input.
+    std::error_code ec1, ec2;
+    const auto checkpoint = std::filesystem::weakly_canonical(a.checkpoint, ec1);
+    if (!ec1 && checkpoint == std::filesystem::weakly_canonical(a.out, ec2) && !ec2)
+      return Status::Error(a.checkpoint + ": --checkpoint and --out are the same file; the model would overwrite it");
+    OCTET_RETURN_IF_ERROR(prepare_output_path(a.checkpoint, {a.data, a.model, a.out}));
+  }
   if (!(a.validation >= 0 && a.validation < 1)) return Status::Error("--validation must be in [0, 1)");
   ThreadPool::set_global_threads(a.threads);
   ThreadPool& pool = ThreadPool::global();
@@ -40,7 +69,22 @@ Status run_train(const TrainArgs& a) {
                static_cast<long long>(splits.test.size()), a.opt.epochs, a.opt.batch, a.opt.optimizer.c_str(),
                a.opt.lr, static_cast<unsigned long long>(a.opt.seed), pool.num_threads());
 
-  OCTET_ASSIGN_OR_RETURN(auto history, nn::train(model, splits.train, val.size() ? &val : nullptr, a.opt, pool));
+  const nlohmann::json settings = checkpoint_settings(a, splits, val, pool.num_threads());
+  std::optional<nn::Checkpoint> resumed;
+  if (!a.resume.empty()) {
+    OCTET_ASSIGN_OR_RETURN(resumed, nn::load_checkpoint(a.resume));
+    OCTET_RETURN_IF_ERROR(nn::restore_checkpoint(*resumed, a.resume, model, settings));
+    if (resumed->progress.epochs_done > a.opt.epochs)
+      return Status::Error(a.resume + ": checkpoint is after epoch " + std::to_string(resumed->progress.epochs_done) +
+                           ", beyond --epochs " + std::to_string(a.opt.epochs));
+    std::fprintf(stderr, "train: resuming from %s after epoch %d\n", a.resume.c_str(), resumed->progress.epochs_done);
+  }
+  std::function<Status(const nn::TrainProgress&)> on_epoch;
+  if (!a.checkpoint.empty()) {
+    on_epoch = [&](const nn::TrainProgress& p) { return nn::save_checkpoint(a.checkpoint, model, settings, p); };
+  }
+  OCTET_ASSIGN_OR_RETURN(auto history, nn::train(model, splits.train, val.size() ? &val : nullptr, a.opt, pool,
+                                                 on_epoch, resumed ? &resumed->progress : nullptr));
   OCTET_RETURN_IF_ERROR(nn::check_compatible(model, splits.test, "the test set"));
   double t_eval = now_seconds();
   double test_acc = nn::evaluate(model, splits.test, pool);
@@ -105,6 +149,10 @@ Runner add_train_command(CLI::App& app) {
                   "After each epoch, set BatchNorm statistics from this many training batches (0: Keras' moving averages)")
       ->default_val(100)->check(CLI::Range(0, 100000));
   cmd->add_option("--validation", args->validation, "Fraction of the training set held out for validation")->default_val(0.1);
+  cmd->add_option("--checkpoint", args->checkpoint,
+                  "Save a checkpoint to this file after every epoch (written atomically; may equal --resume)");
+  cmd->add_option("--resume", args->resume,
+                  "Continue from a checkpoint of this model, data and settings (--epochs may be larger)");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   return [args] { return run_train(*args); };
 }

@@ -1,5 +1,7 @@
 #include "cli/model_on_data.h"
 
+#include <cstdio>
+
 #include "cli/commands.h"
 #include "cli/kernels_option.h"
 #include "data/loader.h"
@@ -30,6 +32,8 @@ void add_model_on_data_options(CLI::App* cmd, ModelOnDataArgs& a) {
 
 Result<ModelOnDataRun> run_model_on_data(const ModelOnDataArgs& a, eval::EvalCapture* capture) {
   OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::load_tflite(a.model));
+  for (const std::string& w : runtime::non_finite_constants(graph))
+    std::fprintf(stderr, "warning: %s: %s; the outputs will be meaningless\n", a.model.c_str(), w.c_str());
   ModelOnDataRun run;
   OCTET_ASSIGN_OR_RETURN(run.splits, data::load_dataset(a.data));
   run.train_split = a.split == "train";
@@ -42,6 +46,9 @@ Result<ModelOnDataRun> run_model_on_data(const ModelOnDataArgs& a, eval::EvalCap
   auto result = eval::evaluate_graph(graph, run.dataset(), opt, capture);
   if (!result.ok()) return result.status().with_context(a.model);
   run.result = std::move(result).value();
+  if (run.result.non_finite_outputs > 0)
+    std::fprintf(stderr, "warning: %s: %lld output values were NaN or Inf; those images count as wrong or arbitrary\n",
+                 a.model.c_str(), static_cast<long long>(run.result.non_finite_outputs));
   return run;
 }
 

@@ -1,12 +1,15 @@
 #include "core/file_io.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 namespace octet {
 
@@ -72,9 +75,71 @@ Result<std::vector<uint8_t>> read_maybe_gzip(const std::string& path, uint64_t m
   return out;
 }
 
+namespace {
+
+// The temporary file being written, for the handler of Ctrl-C / kill: a fixed buffer and a flag,
+// the only state a signal handler may read.
+char g_tmp_path[4096];
+volatile sig_atomic_t g_tmp_active = 0;
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+void remove_tmp_and_reraise(int sig) {
+  if (g_tmp_active) ::unlink(g_tmp_path);
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// Takes over only signals that still have their default action (the process dies anyway).
+void install_cleanup_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int sig : kCleanupSignals) {
+      struct sigaction old;
+      if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL) continue;
+      struct sigaction sa;
+      std::memset(&sa, 0, sizeof sa);
+      sa.sa_handler = remove_tmp_and_reraise;
+      sigemptyset(&sa.sa_mask);
+      ::sigaction(sig, &sa, nullptr);
+    }
+  });
+}
+
+// Blocks the cleanup signals for its lifetime, so the temporary file is created and registered
+// (or renamed and unregistered) as one step.
+class CleanupSignalsBlocked {
+ public:
+  CleanupSignalsBlocked() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : kCleanupSignals) sigaddset(&set, sig);
+    ::pthread_sigmask(SIG_BLOCK, &set, &old_);
+  }
+  ~CleanupSignalsBlocked() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+
+ private:
+  sigset_t old_;
+};
+
+void unregister_tmp() {
+  CleanupSignalsBlocked blocked;
+  g_tmp_active = 0;
+}
+
+}  // namespace
+
 Status write_file_atomic(const std::string& path, const void* data, size_t size) {
+  install_cleanup_handlers();
   std::string tmp = path + ".tmp-XXXXXX";
-  int fd = ::mkstemp(tmp.data());
+  int fd;
+  {
+    CleanupSignalsBlocked blocked;
+    fd = ::mkstemp(tmp.data());
+    if (fd >= 0 && tmp.size() < sizeof g_tmp_path) {
+      std::memcpy(g_tmp_path, tmp.c_str(), tmp.size() + 1);
+      g_tmp_active = 1;
+    }
+  }
   if (fd < 0) return Status::Error(path + ": cannot create temporary file: " + std::strerror(errno));
   const auto* p = static_cast<const uint8_t*>(data);
   size_t done = 0;
@@ -85,6 +150,7 @@ Status write_file_atomic(const std::string& path, const void* data, size_t size)
       std::string err = std::strerror(errno);
       ::close(fd);
       ::unlink(tmp.c_str());
+      unregister_tmp();
       return Status::Error(path + ": write failed: " + err);
     }
     done += static_cast<size_t>(w);
@@ -93,8 +159,11 @@ Status write_file_atomic(const std::string& path, const void* data, size_t size)
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     std::string err = std::strerror(errno);
     ::unlink(tmp.c_str());
+    unregister_tmp();
     return Status::Error(path + ": write failed: " + err);
   }
+  CleanupSignalsBlocked blocked;
+  g_tmp_active = 0;
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string err = std::strerror(errno);
     ::unlink(tmp.c_str());

@@ -18,7 +18,8 @@ Result<std::vector<uint8_t>> read_file(const std::string& path,
 Result<std::vector<uint8_t>> read_maybe_gzip(const std::string& path,
                                              uint64_t max_bytes = uint64_t{4} << 30);
 
-// Writes bytes to path via path.tmp-XXXX + fsync + rename. Creates no directories.
+// Writes bytes to path via path.tmp-XXXXXX + fsync + rename. Creates no directories. SIGINT,
+// SIGTERM and SIGHUP (when left at their default action) remove the temporary file first.
 Status write_file_atomic(const std::string& path, const void* data, size_t size);
 inline Status write_file_atomic(const std::string& path, const std::string& s) {
   return write_file_atomic(path, s.data(), s.size());

@@ -129,8 +129,10 @@ Result<EvalResult> evaluate_graph(const runtime::Graph& graph, const data::Datas
     for (int i = 0; i < cur; ++i) {
       int best = 0;
       float best_v = output_value(out_info, out, static_cast<int64_t>(i) * classes);
+      r.non_finite_outputs += !std::isfinite(best_v);
       for (int c = 1; c < classes; ++c) {
         float v = output_value(out_info, out, static_cast<int64_t>(i) * classes + c);
+        r.non_finite_outputs += !std::isfinite(v);
         if (v > best_v) best_v = v, best = c;
       }
       const int label = d.labels[begin + i];

@@ -29,6 +29,7 @@ struct EvalResult {
   int num_classes = 0;
   std::vector<int64_t> confusion;    // [true][predicted], num_classes^2
   double inference_seconds = 0;      // time inside the interpreter only
+  int64_t non_finite_outputs = 0;    // NaN or Inf output values (their images' predictions mean nothing)
   double accuracy() const { return samples ? static_cast<double>(correct) / static_cast<double>(samples) : 0; }
   double images_per_second() const { return inference_seconds > 0 ? samples / inference_seconds : 0; }
   double class_accuracy(int c) const;

@@ -48,6 +48,62 @@ void Sgd::step(const std::vector<Param*>& params) {
   }
 }
 
+namespace {
+
+// `slots` must be `per_param` groups of one vector per parameter, each the parameter's size.
+Status check_slots(const std::vector<std::vector<float>>& slots, size_t per_param,
+                   const std::vector<Param*>& params, const std::string& optimizer) {
+  if (slots.size() != per_param * params.size())
+    return Status::Error(optimizer + " state has " + std::to_string(slots.size()) + " vectors, the model needs " +
+                         std::to_string(per_param * params.size()));
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const Param& p = *params[i % params.size()];
+    if (static_cast<int64_t>(slots[i].size()) != p.value.size())
+      return Status::Error(optimizer + " state vector " + std::to_string(i) + " has " +
+                           std::to_string(slots[i].size()) + " values, parameter " + p.name + " has " +
+                           std::to_string(p.value.size()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+OptimizerState Adam::state() const {
+  OptimizerState s;
+  s.step = t_;
+  s.slots = m_;
+  s.slots.insert(s.slots.end(), v_.begin(), v_.end());
+  return s;
+}
+
+Status Adam::set_state(OptimizerState s, const std::vector<Param*>& params) {
+  if (s.step < 0) return Status::Error("adam step count is negative");
+  if (s.step == 0 && s.slots.empty()) {  // before the first step
+    t_ = 0;
+    m_.clear();
+    v_.clear();
+    return Status::Ok();
+  }
+  OCTET_RETURN_IF_ERROR(check_slots(s.slots, 2, params, "adam"));
+  t_ = s.step;
+  m_.assign(std::make_move_iterator(s.slots.begin()), std::make_move_iterator(s.slots.begin() + params.size()));
+  v_.assign(std::make_move_iterator(s.slots.begin() + params.size()), std::make_move_iterator(s.slots.end()));
+  return Status::Ok();
+}
+
+OptimizerState Sgd::state() const {
+  OptimizerState s;
+  s.slots = velocity_;
+  return s;
+}
+
+Status Sgd::set_state(OptimizerState s, const std::vector<Param*>& params) {
+  if (s.step != 0) return Status::Error("sgd state has a step count; it keeps none");
+  if (!s.slots.empty()) OCTET_RETURN_IF_ERROR(check_slots(s.slots, 1, params, "sgd"));
+  velocity_ = std::move(s.slots);
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Optimizer>> make_optimizer(const std::string& name, float lr) {
   if (!(lr > 0) || !std::isfinite(lr)) return Status::Error("learning rate must be a positive number");
   if (name == "adam") return std::unique_ptr<Optimizer>(std::make_unique<Adam>(lr));

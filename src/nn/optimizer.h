@@ -10,11 +10,21 @@
 
 namespace octet::nn {
 
+// What an optimizer carries from step to step, saved in training checkpoints: Adam's step count
+// and moments (m for every parameter, then v), SGD's velocities. Empty before the first step.
+struct OptimizerState {
+  int64_t step = 0;
+  std::vector<std::vector<float>> slots;
+};
+
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
   virtual void step(const std::vector<Param*>& params) = 0;
   virtual std::string name() const = 0;
+  virtual OptimizerState state() const = 0;
+  // Checks that `s` fits `params` (slot count and sizes) before taking it.
+  virtual Status set_state(OptimizerState s, const std::vector<Param*>& params) = 0;
 };
 
 // Keras defaults: beta1 0.9, beta2 0.999, epsilon 1e-7, bias-corrected step size.
@@ -24,6 +34,8 @@ class Adam : public Optimizer {
       : lr_(lr), beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
   void step(const std::vector<Param*>& params) override;
   std::string name() const override { return "adam"; }
+  OptimizerState state() const override;
+  Status set_state(OptimizerState s, const std::vector<Param*>& params) override;
 
  private:
   float lr_, beta1_, beta2_, epsilon_;
@@ -37,6 +49,8 @@ class Sgd : public Optimizer {
   explicit Sgd(float lr, float momentum = 0.9f) : lr_(lr), momentum_(momentum) {}
   void step(const std::vector<Param*>& params) override;
   std::string name() const override { return "sgd"; }
+  OptimizerState state() const override;
+  Status set_state(OptimizerState s, const std::vector<Param*>& params) override;
 
  private:
   float lr_, momentum_;

@@ -45,7 +45,8 @@ void make_batch(const data::Dataset& d, const std::vector<int64_t>& order, int64
 Result<std::vector<EpochResult>> train(Model& model, const data::Dataset& train_set,
                                        const data::Dataset* val_set, const TrainOptions& options,
                                        ThreadPool& pool,
-                                       const std::function<void(const EpochResult&)>& on_epoch) {
+                                       const std::function<Status(const TrainProgress&)>& on_epoch,
+                                       const TrainProgress* resume) {
   OCTET_RETURN_IF_ERROR(check_compatible(model, train_set, "the training set"));
   if (val_set && val_set->size() > 0) OCTET_RETURN_IF_ERROR(check_compatible(model, *val_set, "the validation set"));
   if (options.epochs < 1 || options.batch < 1) return Status::Error("epochs and batch must be at least 1");
@@ -58,13 +59,28 @@ Result<std::vector<EpochResult>> train(Model& model, const data::Dataset& train_
   Tensor x, grad;
   std::vector<uint8_t> y;
   std::vector<Param*> params = model.params();
-  std::vector<EpochResult> history;
-  int64_t global_step = 0;
-
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
-    double t0 = now_seconds();
+  TrainProgress progress_state;
+  int first_epoch = 1;
+  if (resume) {
+    if (resume->epochs_done < 0 || resume->history.size() != static_cast<size_t>(resume->epochs_done))
+      return Status::Error("resumed progress has " + std::to_string(resume->history.size()) +
+                           " epoch results for " + std::to_string(resume->epochs_done) + " epochs");
+    OCTET_RETURN_IF_ERROR(optimizer->set_state(resume->optimizer, params));
+    progress_state.epochs_done = resume->epochs_done;
+    progress_state.history = resume->history;
+    first_epoch = resume->epochs_done + 1;
+  }
+  // Each epoch shuffles the previous epoch's order: replay the finished epochs' shuffles.
+  auto shuffle_for = [&](int epoch) {
     Rng shuffle_rng(options.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch));
     shuffle_rng.shuffle(order);
+  };
+  for (int epoch = 1; epoch < first_epoch; ++epoch) shuffle_for(epoch);
+  int64_t global_step = static_cast<int64_t>(first_epoch - 1) * steps;
+
+  for (int epoch = first_epoch; epoch <= options.epochs; ++epoch) {
+    double t0 = now_seconds();
+    shuffle_for(epoch);
     Progress progress("epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs), steps, "batches");
     double loss_sum = 0;
     int64_t correct_sum = 0;
@@ -102,10 +118,14 @@ Result<std::vector<EpochResult>> train(Model& model, const data::Dataset& train_
     std::snprintf(status, sizeof status, "loss %.4f acc %.4f%s", r.train_loss, r.train_accuracy,
                   r.val_accuracy >= 0 ? (" val_acc " + std::to_string(r.val_accuracy).substr(0, 6)).c_str() : "");
     progress.finish(status);
-    history.push_back(r);
-    if (on_epoch) on_epoch(r);
+    progress_state.epochs_done = epoch;
+    progress_state.history.push_back(r);
+    if (on_epoch) {
+      progress_state.optimizer = optimizer->state();
+      OCTET_RETURN_IF_ERROR(on_epoch(progress_state));
+    }
   }
-  return history;
+  return progress_state.history;
 }
 
 void recompute_batch_norm_statistics(Model& model, const data::Dataset& d, int batches, int batch_size,

@@ -8,6 +8,7 @@
 
 #include "data/dataset.h"
 #include "nn/model.h"
+#include "nn/optimizer.h"
 
 namespace octet::nn {
 
@@ -32,14 +33,26 @@ struct EpochResult {
   double seconds = 0;
 };
 
+// Where a run stands after a whole epoch, besides the model's weights: with them, all a resumed
+// run needs to continue bit-identically (shuffles and dropout masks derive from the seed, the
+// epoch and the step, so they need no saved generator state).
+struct TrainProgress {
+  int epochs_done = 0;
+  std::vector<EpochResult> history;  // one entry per finished epoch
+  OptimizerState optimizer;
+};
+
 // Checks that the dataset fits the model (image shape, number of classes).
 Status check_compatible(const Model& model, const data::Dataset& d, const std::string& what);
 
-// Trains in place. `on_epoch` (optional) is called after each epoch.
+// Trains in place and returns the history of every epoch. With `resume` (a model holding the
+// weights saved with it), continues after resume->epochs_done. After each epoch, `on_epoch`
+// (optional) gets the progress so far; an error from it stops training.
 Result<std::vector<EpochResult>> train(Model& model, const data::Dataset& train_set,
                                        const data::Dataset* val_set, const TrainOptions& options,
                                        ThreadPool& pool,
-                                       const std::function<void(const EpochResult&)>& on_epoch = {});
+                                       const std::function<Status(const TrainProgress&)>& on_epoch = {},
+                                       const TrainProgress* resume = nullptr);
 
 // Sets every BatchNorm's moving mean/variance to the population statistics over `batches`
 // batches of `d` (a fixed seeded choice), computed in training mode with the weights frozen.

@@ -1,5 +1,8 @@
 #include "runtime/graph.h"
 
+#include <cmath>
+#include <cstring>
+
 namespace octet::runtime {
 
 int element_size(DataType t) {
@@ -45,6 +48,34 @@ const char* op_type_name(OpType t) {
     case OpType::kQuantize: return "QUANTIZE";
   }
   return "UNKNOWN";
+}
+
+std::vector<std::string> non_finite_constants(const Graph& g) {
+  std::vector<std::string> found;
+  for (const Tensor& t : g.tensors) {
+    if (!t.is_constant || (t.type != DataType::kFloat32 && t.type != DataType::kFloat16)) continue;
+    int64_t nan = 0, inf = 0;
+    const size_t size = static_cast<size_t>(element_size(t.type));
+    const size_t n = t.data.size() / size;
+    for (size_t i = 0; i < n; ++i) {
+      if (t.type == DataType::kFloat32) {
+        float v;
+        std::memcpy(&v, t.data.data() + i * 4, 4);
+        nan += std::isnan(v);
+        inf += std::isinf(v);
+      } else {  // IEEE half: all-ones exponent; a zero mantissa is Inf, any other NaN
+        uint16_t h;
+        std::memcpy(&h, t.data.data() + i * 2, 2);
+        const bool special = (h & 0x7c00) == 0x7c00;
+        nan += special && (h & 0x03ff) != 0;
+        inf += special && (h & 0x03ff) == 0;
+      }
+    }
+    if (nan + inf > 0)
+      found.push_back("constant '" + t.name + "' holds " + std::to_string(nan) + " NaN and " + std::to_string(inf) +
+                      " Inf of " + std::to_string(n) + " values");
+  }
+  return found;
 }
 
 }  // namespace octet::runtime

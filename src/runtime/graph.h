@@ -115,4 +115,8 @@ struct Graph {
   }
 };
 
+// One line per float32/float16 constant that holds NaN or Inf ("constant 'w' holds 2 NaN and
+// 1 Inf of 288 values"): such weights make every output meaningless, so commands warn or refuse.
+std::vector<std::string> non_finite_constants(const Graph& g);
+
 }  // namespace octet::runtime

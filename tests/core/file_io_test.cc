@@ -1,10 +1,14 @@
 #include "core/file_io.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 #include <filesystem>
 
 namespace octet {
@@ -65,6 +69,44 @@ TEST_F(FileIoTest, GzipRoundTripAndTruncation) {
   auto bad = read_maybe_gzip(cut_path);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("cut.gz"), std::string::npos);
+}
+
+// Ctrl-C in the middle of an atomic write: the process dies of SIGINT, the temporary file is
+// gone, and the target still holds the old contents.
+TEST_F(FileIoTest, SigintDuringAWriteRemovesTheTemporaryFile) {
+  const std::string p = (dir_ / "model.tflite").string();
+  ASSERT_TRUE(write_file_atomic(p, std::string("old")).ok());
+  auto temporaries = [&] {
+    int n = 0;
+    for (auto& e : fs::directory_iterator(dir_)) n += e.path().filename().string().find(".tmp-") != std::string::npos;
+    return n;
+  };
+  // A write takes long enough to be caught in the act most of the time; try a few times.
+  int interrupted = 0;
+  for (int attempt = 0; attempt < 5 && interrupted == 0; ++attempt) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      std::vector<uint8_t> big(size_t{256} << 20, 0x5a);
+      ::_exit(write_file_atomic(p, big).ok() ? 0 : 1);
+    }
+    while (temporaries() == 0) {
+      int status;
+      if (::waitpid(child, &status, WNOHANG) == child) break;  // finished before we saw it
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    ::kill(child, SIGINT);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0) == child || errno == ECHILD, true);
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) {
+      ++interrupted;
+      EXPECT_EQ(temporaries(), 0);
+      auto r = read_file(p);
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(std::string(r->begin(), r->end()), "old");
+    }
+  }
+  EXPECT_EQ(interrupted, 1) << "no write was caught before it finished";
 }
 
 }  // namespace octet
