@@ -145,13 +145,14 @@ TEST(Qs8Random, ConvAndDepthwiseMatchThePlainLoopOracle) {
     for (int8_t& v : x) v = rand_i8(rng);
     const std::vector<int8_t> want = oracle_conv(c, x);
     const Graph g = conv_graph(c, DataType::kInt8);
+    // The reference kernel, and the best one this CPU runs (an optimized one where available).
+    for (KernelChoice kernels : {KernelChoice::kReference, KernelChoice::kAuto})
     for (int threads : {1, 2}) {
-      auto interp = make_interp(g, batch, threads);
+      auto interp = make_interp(g, batch, threads, FcRequant::kInteger, kernels);
       ASSERT_TRUE(interp) << "iter " << iter;
-      // The best kernel this CPU can run (an optimized one where available).
       EXPECT_STREQ(interp->op_kernel_name(0),
                    find_op_registration(depthwise ? OpType::kDepthwiseConv2D : OpType::kConv2D,
-                                        DataType::kInt8, KernelChoice::kAuto, DataType::kInt8)
+                                        DataType::kInt8, kernels, DataType::kInt8)
                        ->name);
       ASSERT_EQ(run_i8(*interp, x), want) << "iter " << iter << " threads " << threads;
     }
