@@ -41,10 +41,14 @@ OCTET_TARGET_AVX2 void im2col_row(const Qs8Conv2DAvx2Params& p, const int8_t* in
   int16_t* dst = row;
   for (int ky = 0; ky < g.kernel_h; ++ky) {
     const int iy = y0 + ky * g.dilation_h;
-    const int8_t* src_row = image + static_cast<size_t>(iy) * g.in_w * cin;
     if (iy < 0 || iy >= g.in_h) {
       std::fill(dst, dst + g.kernel_w * cin, zero_point);
-    } else if (row_inside && g.dilation_w == 1) {
+      dst += g.kernel_w * cin;
+      continue;
+    }
+    // Formed only for rows inside the image: a pointer outside the input is undefined behaviour.
+    const int8_t* src_row = image + static_cast<size_t>(iy) * g.in_w * cin;
+    if (row_inside && g.dilation_w == 1) {
       widen(src_row + static_cast<size_t>(x0) * cin, g.kernel_w * cin, dst);
     } else {
       for (int kx = 0; kx < g.kernel_w; ++kx) {
