@@ -83,9 +83,7 @@ Status prepare_conv2d_common(PrepareContext& ctx, Qs8ConvData* d) {
 
 struct Qs8ConvAvx2Data : Qs8ConvData {
   kernels::Qs8Conv2DAvx2Params avx2;
-  int scratch = -1;
-  size_t scratch_per_chunk = 0;
-  int tiles = 0;
+  Qs8GemmTiles tiles;
 };
 
 }  // namespace
@@ -155,30 +153,15 @@ Status prepare_conv2d_qs8_avx2(PrepareContext& ctx) {
   kernels::qs8_pack_gemm(ctx.input(1).as<int8_t>(), d->has_bias ? ctx.input(2).as<int32_t>() : nullptr,
                          g.out_channels, k, d->conv.output, nullptr, storage, &p.gemm);
   p.tile = kernels::qs8_gemm_tile_rows(p.batch * g.out_h * g.out_w, k, ctx.num_threads());
-  d->tiles = kernels::qs8_conv2d_avx2_num_tiles(p);
-  // One slice per parallel_for chunk, 64-byte aligned.
-  d->scratch_per_chunk = (kernels::qs8_conv2d_avx2_scratch_bytes(p) + 63) / 64 * 64;
-  d->scratch = ctx.request_scratch(d->scratch_per_chunk * ctx.num_threads());
+  d->tiles.tiles = kernels::qs8_conv2d_avx2_num_tiles(p);
+  request_tile_scratch(ctx, kernels::qs8_conv2d_avx2_scratch_bytes(p), &d->tiles);
   ctx.set_data(std::move(d));
   return Status::Ok();
 }
 
 void eval_conv2d_qs8_avx2(const EvalContext& ctx) {
-  struct Args {
-    const Qs8ConvAvx2Data* d;
-    const int8_t* in;
-    int8_t* out;
-    uint8_t* scratch;
-  } a;
-  a.d = &ctx.data<Qs8ConvAvx2Data>();
-  a.in = ctx.input<int8_t>(0);
-  a.out = ctx.output<int8_t>(0);
-  a.scratch = static_cast<uint8_t*>(ctx.scratch(a.d->scratch));
-  const Args* args = &a;
-  ctx.pool().parallel_for(a.d->tiles, [args](int chunk, int begin, int end) {
-    int16_t* scratch = reinterpret_cast<int16_t*>(args->scratch + chunk * args->d->scratch_per_chunk);
-    kernels::qs8_conv2d_avx2(args->d->avx2, args->in, args->out, scratch, begin, end);
-  });
+  const Qs8ConvAvx2Data& d = ctx.data<Qs8ConvAvx2Data>();
+  eval_qs8_gemm_tiles<kernels::Qs8Conv2DAvx2Params, kernels::qs8_conv2d_avx2>(ctx, d.avx2, d.tiles);
 }
 
 }  // namespace octet::runtime::ops

@@ -97,9 +97,7 @@ Status prepare_qs8_common(PrepareContext& ctx, Qs8FullyConnectedData* d) {
 
 struct Qs8FullyConnectedAvx2Data : Qs8FullyConnectedData {
   kernels::Qs8FullyConnectedAvx2Params avx2;
-  int scratch = -1;
-  size_t scratch_per_chunk = 0;
-  int tiles = 0;
+  Qs8GemmTiles tiles;
 };
 
 }  // namespace
@@ -220,31 +218,16 @@ Status prepare_fully_connected_qs8_avx2(PrepareContext& ctx) {
                          units, depth, d->params.output, real, storage, &p.gemm);
   p.rows = d->rows;
   p.tile = kernels::qs8_gemm_tile_rows(d->rows, depth, ctx.num_threads());
-  d->tiles = kernels::qs8_fully_connected_avx2_num_tiles(p);
-  // One slice per parallel_for chunk, 64-byte aligned.
-  d->scratch_per_chunk = (kernels::qs8_fully_connected_avx2_scratch_bytes(p) + 63) / 64 * 64;
-  d->scratch = ctx.request_scratch(d->scratch_per_chunk * ctx.num_threads());
+  d->tiles.tiles = kernels::qs8_fully_connected_avx2_num_tiles(p);
+  request_tile_scratch(ctx, kernels::qs8_fully_connected_avx2_scratch_bytes(p), &d->tiles);
   ctx.set_kernel_name(real ? "qs8_fully_connected_fp64req_avx2" : "qs8_fully_connected_avx2");
   ctx.set_data(std::move(d));
   return Status::Ok();
 }
 
 void eval_fully_connected_qs8_avx2(const EvalContext& ctx) {
-  struct Args {
-    const Qs8FullyConnectedAvx2Data* d;
-    const int8_t* in;
-    int8_t* out;
-    uint8_t* scratch;
-  } a;
-  a.d = &ctx.data<Qs8FullyConnectedAvx2Data>();
-  a.in = ctx.input<int8_t>(0);
-  a.out = ctx.output<int8_t>(0);
-  a.scratch = static_cast<uint8_t*>(ctx.scratch(a.d->scratch));
-  const Args* args = &a;
-  ctx.pool().parallel_for(a.d->tiles, [args](int chunk, int begin, int end) {
-    int16_t* scratch = reinterpret_cast<int16_t*>(args->scratch + chunk * args->d->scratch_per_chunk);
-    kernels::qs8_fully_connected_avx2(args->d->avx2, args->in, args->out, scratch, begin, end);
-  });
+  const Qs8FullyConnectedAvx2Data& d = ctx.data<Qs8FullyConnectedAvx2Data>();
+  eval_qs8_gemm_tiles<kernels::Qs8FullyConnectedAvx2Params, kernels::qs8_fully_connected_avx2>(ctx, d.avx2, d.tiles);
 }
 
 }  // namespace octet::runtime::ops

@@ -134,4 +134,9 @@ Status conv_geometry(const PrepareContext& ctx, const RuntimeTensor& in, int ker
   return Status::Ok();
 }
 
+void request_tile_scratch(PrepareContext& ctx, size_t bytes_per_chunk, Qs8GemmTiles* t) {
+  t->scratch_per_chunk = (bytes_per_chunk + 63) / 64 * 64;
+  t->scratch = ctx.request_scratch(t->scratch_per_chunk * ctx.num_threads());
+}
+
 }  // namespace octet::runtime::ops

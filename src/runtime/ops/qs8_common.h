@@ -44,4 +44,33 @@ std::vector<kernels::QuantizedMultiplier> conv_multipliers(float input_scale,
 Status conv_geometry(const PrepareContext& ctx, const RuntimeTensor& in, int kernel_h,
                      int kernel_w, int out_channels, kernels::ConvGeometry* g);
 
+// The AVX2 int8 GEMM ops (CONV_2D, FULLY_CONNECTED) run `tiles` tiles over the pool; each
+// parallel_for chunk gets its own 64-byte-aligned slice of one scratch buffer.
+struct Qs8GemmTiles {
+  int tiles = 0;
+  int scratch = -1;
+  size_t scratch_per_chunk = 0;
+};
+
+// Requests one slice of `bytes_per_chunk` per thread of the pool.
+void request_tile_scratch(PrepareContext& ctx, size_t bytes_per_chunk, Qs8GemmTiles* t);
+
+template <typename Params,
+          void (*kKernel)(const Params&, const int8_t*, int8_t*, int16_t*, int, int)>
+void eval_qs8_gemm_tiles(const EvalContext& ctx, const Params& params, const Qs8GemmTiles& t) {
+  struct Args {
+    const Params* p;
+    const Qs8GemmTiles* t;
+    const int8_t* in;
+    int8_t* out;
+    uint8_t* scratch;
+  } a{&params, &t, ctx.input<int8_t>(0), ctx.output<int8_t>(0),
+      static_cast<uint8_t*>(ctx.scratch(t.scratch))};
+  const Args* args = &a;
+  ctx.pool().parallel_for(t.tiles, [args](int chunk, int begin, int end) {
+    int16_t* scratch = reinterpret_cast<int16_t*>(args->scratch + chunk * args->t->scratch_per_chunk);
+    kKernel(*args->p, args->in, args->out, scratch, begin, end);
+  });
+}
+
 }  // namespace octet::runtime::ops
