@@ -121,17 +121,10 @@ Status prepare_conv2d_f32_avx2(PrepareContext& ctx) {
   const int cout = d->params.out_channels;
   const long k = g.patch_size();
   kernels::F32PackedGemmParams& gemm = d->gemm;
-  gemm.n = cout;
   gemm.clamp = d->params.clamp;
-  float* packed = static_cast<float*>(
-      ctx.allocate_persistent(sizeof(float) * kernels::f32_packed_panels16_floats(cout, k)));
-  kernels::f32_pack_panels16(ctx.input(1).as<float>(), cout, k, packed);
-  gemm.packed_b = packed;
-  const int panels = (cout + kernels::kF32PanelWidth - 1) / kernels::kF32PanelWidth;
-  float* bias = static_cast<float*>(
-      ctx.allocate_persistent(sizeof(float) * panels * kernels::kF32PanelWidth));  // zeroed
-  if (d->has_bias) std::memcpy(bias, ctx.input(2).as<float>(), sizeof(float) * cout);
-  gemm.bias = bias;
+  kernels::f32_pack_gemm(ctx.input(1).as<float>(), d->has_bias ? ctx.input(2).as<float>() : nullptr,
+                         cout, k, ctx.allocate_persistent(kernels::f32_packed_gemm_bytes(cout, k)),
+                         &gemm);
 
   // Input extent read by the windows, padding included (SAME may pad after the image only).
   d->out_h = g.out_h;

@@ -84,17 +84,10 @@ Status prepare_fully_connected_f32_avx2(PrepareContext& ctx) {
   const int units = d->params.units, depth = d->params.depth;
   kernels::F32PackedGemmParams& gemm = d->gemm;
   gemm.segments.seg_len = depth;
-  gemm.n = units;
   gemm.clamp = d->params.clamp;
-  float* packed = static_cast<float*>(
-      ctx.allocate_persistent(sizeof(float) * kernels::f32_packed_panels16_floats(units, depth)));
-  kernels::f32_pack_panels16(ctx.input(1).as<float>(), units, depth, packed);
-  gemm.packed_b = packed;
-  const int panels = (units + kernels::kF32PanelWidth - 1) / kernels::kF32PanelWidth;
-  float* bias = static_cast<float*>(
-      ctx.allocate_persistent(sizeof(float) * panels * kernels::kF32PanelWidth));  // zeroed
-  if (d->has_bias) std::memcpy(bias, ctx.input(2).as<float>(), sizeof(float) * units);
-  gemm.bias = bias;
+  kernels::f32_pack_gemm(ctx.input(1).as<float>(), d->has_bias ? ctx.input(2).as<float>() : nullptr,
+                         units, depth,
+                         ctx.allocate_persistent(kernels::f32_packed_gemm_bytes(units, depth)), &gemm);
   ctx.set_data(std::move(d));
   return Status::Ok();
 }

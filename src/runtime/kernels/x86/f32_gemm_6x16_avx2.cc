@@ -85,12 +85,15 @@ OCTET_TARGET_AVX2_FMA void row_block(const F32PackedGemmParams& p, const float* 
 
 }  // namespace
 
-long f32_packed_panels16_floats(int n, long k) {
-  return (n + kF32PanelWidth - 1) / kF32PanelWidth * k * kF32PanelWidth;
+size_t f32_packed_gemm_bytes(int n, long k) {
+  const long panels = (n + kF32PanelWidth - 1) / kF32PanelWidth;
+  return sizeof(float) * static_cast<size_t>(panels * kF32PanelWidth * (k + 1));
 }
 
-void f32_pack_panels16(const float* b, int n, long k, float* packed) {
+void f32_pack_gemm(const float* b, const float* bias, int n, long k, void* storage,
+                   F32PackedGemmParams* p) {
   const int panels = (n + kF32PanelWidth - 1) / kF32PanelWidth;
+  float* packed = static_cast<float*>(storage);
   for (int j = 0; j < panels; ++j) {
     for (long kk = 0; kk < k; ++kk) {
       float* dst = packed + (j * k + kk) * kF32PanelWidth;
@@ -100,6 +103,11 @@ void f32_pack_panels16(const float* b, int n, long k, float* packed) {
       }
     }
   }
+  float* padded_bias = packed + static_cast<long>(panels) * k * kF32PanelWidth;
+  for (int c = 0; c < panels * kF32PanelWidth; ++c) padded_bias[c] = bias && c < n ? bias[c] : 0.0f;
+  p->n = n;
+  p->packed_b = packed;
+  p->bias = padded_bias;
 }
 
 // Fewer rows leave registers free: more panels per tile keep enough independent FMA chains.

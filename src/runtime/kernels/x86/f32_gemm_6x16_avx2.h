@@ -7,6 +7,8 @@
 // order).
 #pragma once
 
+#include <cstddef>
+
 #include <cstdint>
 
 #include "runtime/kernels/reference/f32_activation.h"
@@ -27,16 +29,19 @@ struct F32GemmSegments {
 struct F32PackedGemmParams {
   F32GemmSegments segments;
   int n = 0;                        // output columns (channels / units)
-  const float* packed_b = nullptr;  // f32_pack_panels16 layout, ceil(n / 16) panels
+  const float* packed_b = nullptr;  // f32_pack_gemm layout, ceil(n / 16) panels
   const float* bias = nullptr;      // ceil(n / 16) * 16 floats (zeros past n, or all zeros)
   F32Clamp clamp;
 };
 
-// Floats of the packed form of n x k weights: ceil(n / 16) panels of [k][16].
-long f32_packed_panels16_floats(int n, long k);
-// b: [n][k] row-major (an OHWI filter or an FC weight matrix). packed: f32_packed_panels16_floats
-// floats; columns past n are zero.
-void f32_pack_panels16(const float* b, int n, long k, float* packed);
+// Bytes of storage for n x k weights packed as ceil(n / 16) panels of [k][16], then the bias padded
+// to whole panels.
+size_t f32_packed_gemm_bytes(int n, long k);
+// Packs b ([n][k] row-major: an OHWI filter or an FC weight matrix; columns past n are zero) and
+// bias (n floats, or null for none) into `storage` (f32_packed_gemm_bytes, float-aligned) once at
+// prepare; sets p->n, p->packed_b and p->bias.
+void f32_pack_gemm(const float* b, const float* bias, int n, long k, void* storage,
+                   F32PackedGemmParams* p);
 
 // m rows of A, row i starting at a + i * a_row_stride; C row i at c + i * ldc (n floats written).
 void f32_gemm_6x16_avx2(const F32PackedGemmParams& p, int m, const float* a, long a_row_stride,
