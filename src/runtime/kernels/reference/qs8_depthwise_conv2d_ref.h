@@ -20,4 +20,10 @@ void qs8_depthwise_conv2d_ref(const Qs8DepthwiseConv2DParams& p, const int8_t* i
                               const int8_t* filter, const int32_t* bias, int8_t* output,
                               int row_begin, int row_end);
 
+// Output channel oc of output pixel (b, oy, ox), as the kernel above computes it; optimized
+// kernels use it for the channels they do not vectorize.
+int8_t qs8_depthwise_conv2d_ref_at(const Qs8DepthwiseConv2DParams& p, const int8_t* input,
+                                   const int8_t* filter, const int32_t* bias, int b, int oy, int ox,
+                                   int oc);
+
 }  // namespace octet::kernels

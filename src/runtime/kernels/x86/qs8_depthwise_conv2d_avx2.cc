@@ -64,34 +64,6 @@ OCTET_TARGET_AVX2_FMA void row_block8(const Qs8DepthwiseConv2DParams& p, const i
   }
 }
 
-// Channels past the last multiple of 8: the reference's arithmetic.
-void row_tail(const Qs8DepthwiseConv2DParams& p, const int8_t* image, const int8_t* filter,
-              const int32_t* bias, int8_t* out_row, int y0, int c_begin) {
-  const ConvGeometry& g = p.geometry;
-  for (int ox = 0; ox < g.out_w; ++ox) {
-    const int x0 = ox * g.stride_w - g.pad_left;
-    for (int c = c_begin; c < g.out_channels; ++c) {
-      int32_t acc = 0;
-      for (int ky = 0; ky < g.kernel_h; ++ky) {
-        const int iy = y0 + g.dilation_h * ky;
-        if (iy < 0 || iy >= g.in_h) continue;
-        for (int kx = 0; kx < g.kernel_w; ++kx) {
-          const int ix = x0 + g.dilation_w * kx;
-          if (ix < 0 || ix >= g.in_w) continue;
-          const int32_t x = image[(static_cast<long>(iy) * g.in_w + ix) * g.in_channels + c];
-          const int32_t w = filter[(static_cast<long>(ky) * g.kernel_w + kx) * g.out_channels + c];
-          acc = static_cast<int32_t>(static_cast<uint32_t>(acc) +
-                                     static_cast<uint32_t>(w * (x + p.output.input_offset)));
-        }
-      }
-      if (bias)
-        acc = static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(bias[c]));
-      out_row[static_cast<long>(ox) * g.out_channels + c] =
-          qs8_requantize_accumulator(acc, p.output, c);
-    }
-  }
-}
-
 }  // namespace
 
 void qs8_depthwise_conv2d_avx2(const Qs8DepthwiseConv2DParams& p, const int8_t* input,
@@ -109,8 +81,12 @@ void qs8_depthwise_conv2d_avx2(const Qs8DepthwiseConv2DParams& p, const int8_t* 
     int8_t* out_row = output + static_cast<long>(row) * g.out_w * g.out_channels;
     const int y0 = oy * g.stride_h - g.pad_top;
     for (int c = 0; c < vector_channels; c += 8) row_block8(p, image, filter, bias, out_row, y0, c);
-    if (vector_channels < g.out_channels) {
-      row_tail(p, image, filter, bias, out_row, y0, vector_channels);
+    // Channels past the last multiple of 8: the reference's arithmetic.
+    for (int ox = 0; ox < g.out_w && vector_channels < g.out_channels; ++ox) {
+      for (int c = vector_channels; c < g.out_channels; ++c) {
+        out_row[static_cast<long>(ox) * g.out_channels + c] =
+            qs8_depthwise_conv2d_ref_at(p, input, filter, bias, b, oy, ox, c);
+      }
     }
   }
 }
