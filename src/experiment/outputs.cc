@@ -155,6 +155,7 @@ std::string pareto_chart(const json& results) {
   chart.x_label = "inference time (ms/sample, median)";
   chart.y_label = "test accuracy (%)";
   chart.pareto_front = true;
+  chart.y_max = 100;
   chart.log_x = true;  // float and int8, MNIST and CIFAR models span two orders of magnitude
   for (const json& p : results["settings"]["precisions"]) {
     report::ChartSeries s;

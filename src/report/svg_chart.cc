@@ -62,8 +62,10 @@ struct Axis {
 
 // A linear axis with about `target` ticks on multiples of a 1-2-5 step. Snapped, [lo, hi] widens to
 // whole steps (bars start and end on a tick); else it widens by `margin` of the range on both sides
-// so markers never sit on the frame, and the ticks are the multiples inside.
-Axis linear_axis(double lo, double hi, int target, bool snap, double margin = 0) {
+// so markers never sit on the frame, and the ticks are the multiples inside. The widened range
+// stops at `cap` (a percentage never shows 101).
+Axis linear_axis(double lo, double hi, int target, bool snap, double margin = 0,
+                 double cap = std::numeric_limits<double>::infinity()) {
   if (!(lo < hi)) {  // one value (or none): a unit-wide range around it
     const double pad = lo == 0 ? 1 : std::abs(lo) * 0.1;
     lo -= pad;
@@ -71,7 +73,7 @@ Axis linear_axis(double lo, double hi, int target, bool snap, double margin = 0)
   }
   const double pad = margin * (hi - lo);
   lo -= pad;
-  hi += pad;
+  hi = std::max(std::min(hi + pad, cap), hi);
   const double raw = (hi - lo) / target;
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));
   const double r = raw / mag;
@@ -129,7 +131,7 @@ std::string render_xy(const XYChart& c, bool lines) {
     }
   }
   const Axis ax = c.log_x && !all.empty() ? log_axis(x0, x1) : linear_axis(x0, x1, 6, false, 0.05);
-  const Axis ay = linear_axis(y0, y1, 6, false, 0.05);
+  const Axis ay = linear_axis(y0, y1, 6, false, 0.05, std::isnan(c.y_max) ? HUGE_VAL : c.y_max);
   auto px = [&](double x) { return left + ax.frac(x) * pw; };
   auto py = [&](double y) { return top + (1 - ay.frac(y)) * ph; };
 

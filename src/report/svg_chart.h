@@ -2,6 +2,7 @@
 // scripts, every label escaped, non-finite values never reach a coordinate.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct XYChart {
   // Draws the Pareto front over all series for "higher y and lower x is better" (accuracy vs
   // latency): the points no other point beats on both.
   bool pareto_front = false;
+  // The y axis never runs past this value (e.g. 100 for a percentage); NaN = no limit.
+  double y_max = std::numeric_limits<double>::quiet_NaN();
   int width = 760, height = 460;
 };
 

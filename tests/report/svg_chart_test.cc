@@ -58,6 +58,19 @@ TEST(SvgChart, NonFinitePointsAreLeftOut) {
   EXPECT_EQ(count_of(svg, "<circle"), 5 + 2);
 }
 
+TEST(SvgChart, YAxisStopsAtItsLimit) {
+  XYChart c = latency_chart();
+  c.series[0].points.push_back({1.0, 100.0, "perfect"});
+  c.y_max = 100;
+  const std::string svg = render_scatter_chart(c);
+  EXPECT_EQ(markup_problem(svg), "");
+  // The plot's top edge is y = 40: the 100% point sits on it, and no tick lies beyond it.
+  EXPECT_NE(svg.find("cy=\"40.00\""), std::string::npos);
+  EXPECT_EQ(svg.find(">105<"), std::string::npos);
+  c.y_max = std::numeric_limits<double>::quiet_NaN();  // unlimited: the 5% margin goes above 100
+  EXPECT_EQ(render_scatter_chart(c).find("cy=\"40.00\""), std::string::npos);
+}
+
 TEST(SvgChart, EmptyChartStillRenders) {
   XYChart c;
   c.title = "nothing";
