@@ -5,6 +5,7 @@
 #include "runtime/kernels/reference/hybrid_fully_connected_ref.h"
 #include "runtime/kernels/reference/hybrid_quantize_ref.h"
 #include "runtime/kernels/reference/qs8_fully_connected_ref.h"
+#include "runtime/kernels/x86/hybrid_avx2.h"
 #include "runtime/kernels/x86/qs8_fully_connected_avx2.h"
 #include "runtime/ops/common.h"
 #include "runtime/ops/ops.h"
@@ -100,6 +101,40 @@ struct Qs8FullyConnectedAvx2Data : Qs8FullyConnectedData {
   Qs8GemmTiles tiles;
 };
 
+// Everything the reference and the AVX2 hybrid FULLY_CONNECTED share.
+Status prepare_hybrid_common(PrepareContext& ctx, HybridFullyConnectedData* d) {
+  int rows = 0, units = 0, depth = 0;
+  OCTET_RETURN_IF_ERROR(prepare_shapes(ctx, DataType::kFloat32, &rows, &units, &depth));
+  OCTET_RETURN_IF_ERROR(ctx.check_static(1, "filter"));
+  bool per_channel = false;
+  OCTET_RETURN_IF_ERROR(
+      get_filter_scales(ctx, ctx.input(1), units, 0, &d->filter_scales, &per_channel));
+  OCTET_RETURN_IF_ERROR(check_bias(ctx, 2, DataType::kFloat32, units, &d->has_bias));
+  kernels::HybridFullyConnectedParams& p = d->params;
+  OCTET_RETURN_IF_ERROR(get_f32_clamp(ctx, &p.clamp));
+  const int8_t* w = ctx.input(1).as<int8_t>();
+  d->row_sums.assign(units, 0);
+  for (int u = 0; u < units; ++u) {
+    for (int k = 0; k < depth; ++k) d->row_sums[u] += w[static_cast<long>(u) * depth + k];
+  }
+  p.depth = depth;
+  p.units = units;
+  p.asymmetric = ctx.options().asymmetric_quantize_inputs;
+  p.filter_scales = d->filter_scales.data();
+  p.row_sums = d->row_sums.data();
+  d->rows = rows;
+  d->input_elements = static_cast<long>(rows) * depth;
+  d->quantized_scratch = ctx.request_scratch(static_cast<size_t>(d->input_elements));
+  d->scales_scratch = ctx.request_scratch(sizeof(float) * rows);
+  d->zero_points_scratch = ctx.request_scratch(sizeof(int32_t) * rows);
+  return Status::Ok();
+}
+
+struct HybridFullyConnectedAvx2Data : HybridFullyConnectedData {
+  kernels::HybridFullyConnectedAvx2Params avx2;
+  Qs8GemmTiles tiles;
+};
+
 }  // namespace
 
 Status prepare_fully_connected_qs8(PrepareContext& ctx) {
@@ -135,31 +170,8 @@ void eval_fully_connected_qs8(const EvalContext& ctx) {
 }
 
 Status prepare_fully_connected_hybrid(PrepareContext& ctx) {
-  int rows = 0, units = 0, depth = 0;
-  OCTET_RETURN_IF_ERROR(prepare_shapes(ctx, DataType::kFloat32, &rows, &units, &depth));
-  OCTET_RETURN_IF_ERROR(ctx.check_static(1, "filter"));
   auto d = std::make_unique<HybridFullyConnectedData>();
-  bool per_channel = false;
-  OCTET_RETURN_IF_ERROR(
-      get_filter_scales(ctx, ctx.input(1), units, 0, &d->filter_scales, &per_channel));
-  OCTET_RETURN_IF_ERROR(check_bias(ctx, 2, DataType::kFloat32, units, &d->has_bias));
-  kernels::HybridFullyConnectedParams& p = d->params;
-  OCTET_RETURN_IF_ERROR(get_f32_clamp(ctx, &p.clamp));
-  const int8_t* w = ctx.input(1).as<int8_t>();
-  d->row_sums.assign(units, 0);
-  for (int u = 0; u < units; ++u) {
-    for (int k = 0; k < depth; ++k) d->row_sums[u] += w[static_cast<long>(u) * depth + k];
-  }
-  p.depth = depth;
-  p.units = units;
-  p.asymmetric = ctx.options().asymmetric_quantize_inputs;
-  p.filter_scales = d->filter_scales.data();
-  p.row_sums = d->row_sums.data();
-  d->rows = rows;
-  d->input_elements = static_cast<long>(rows) * depth;
-  d->quantized_scratch = ctx.request_scratch(static_cast<size_t>(d->input_elements));
-  d->scales_scratch = ctx.request_scratch(sizeof(float) * rows);
-  d->zero_points_scratch = ctx.request_scratch(sizeof(int32_t) * rows);
+  OCTET_RETURN_IF_ERROR(prepare_hybrid_common(ctx, d.get()));
   ctx.set_data(std::move(d));
   return Status::Ok();
 }
@@ -228,6 +240,62 @@ Status prepare_fully_connected_qs8_avx2(PrepareContext& ctx) {
 void eval_fully_connected_qs8_avx2(const EvalContext& ctx) {
   const Qs8FullyConnectedAvx2Data& d = ctx.data<Qs8FullyConnectedAvx2Data>();
   eval_qs8_gemm_tiles<kernels::Qs8FullyConnectedAvx2Params, kernels::qs8_fully_connected_avx2>(ctx, d.avx2, d.tiles);
+}
+
+// AVX2 hybrid: weights packed once here (the filter is constant, prepare_hybrid_common checks it).
+Status prepare_fully_connected_hybrid_avx2(PrepareContext& ctx) {
+  auto d = std::make_unique<HybridFullyConnectedAvx2Data>();
+  OCTET_RETURN_IF_ERROR(prepare_hybrid_common(ctx, d.get()));
+  const int units = d->params.units, depth = d->params.depth;
+  kernels::HybridFullyConnectedAvx2Params& p = d->avx2;
+  kernels::qs8_pack_gemm_weights(ctx.input(1).as<int8_t>(), units, depth,
+                                 ctx.allocate_persistent(kernels::qs8_packed_weights_bytes(units, depth)),
+                                 &p.fc.gemm);
+  p.fc.rows = d->rows;
+  p.fc.tile = kernels::qs8_gemm_tile_rows(d->rows, depth, ctx.num_threads());
+  p.asymmetric = d->params.asymmetric;
+  p.filter_scales = d->filter_scales.data();
+  p.row_sums = d->row_sums.data();
+  p.clamp = d->params.clamp;
+  d->tiles.tiles = kernels::qs8_fully_connected_avx2_num_tiles(p.fc);
+  request_tile_scratch(ctx, kernels::qs8_fully_connected_avx2_scratch_bytes(p.fc), &d->tiles);
+  ctx.set_data(std::move(d));
+  return Status::Ok();
+}
+
+void eval_fully_connected_hybrid_avx2(const EvalContext& ctx) {
+  const HybridFullyConnectedAvx2Data& d = ctx.data<HybridFullyConnectedAvx2Data>();
+  const float* bias = d.has_bias ? ctx.input<float>(2) : nullptr;
+  float* out = ctx.output<float>(0);
+  // TFLite checks the whole input (all rows) before doing any work.
+  if (kernels::hybrid_is_zero_vector(ctx.input<float>(0), d.input_elements)) {
+    kernels::hybrid_fully_connected_zero_input_ref(d.params, bias, out, 0, d.rows);
+    return;
+  }
+  struct Args {
+    const HybridFullyConnectedAvx2Data* d;
+    const float* in;
+    const float* bias;
+    float* out;
+    int8_t* quantized;
+    float* scales;
+    int32_t* zero_points;
+    uint8_t* tile_scratch;
+  } a{&d,
+      ctx.input<float>(0),
+      bias,
+      out,
+      static_cast<int8_t*>(ctx.scratch(d.quantized_scratch)),
+      static_cast<float*>(ctx.scratch(d.scales_scratch)),
+      static_cast<int32_t*>(ctx.scratch(d.zero_points_scratch)),
+      static_cast<uint8_t*>(ctx.scratch(d.tiles.scratch))};
+  const Args* args = &a;
+  ctx.pool().parallel_for(d.tiles.tiles, [args](int chunk, int begin, int end) {
+    const HybridFullyConnectedAvx2Data& d = *args->d;
+    int16_t* scratch = reinterpret_cast<int16_t*>(args->tile_scratch + chunk * d.tiles.scratch_per_chunk);
+    kernels::hybrid_fully_connected_avx2(d.avx2, args->in, args->bias, args->out, args->quantized,
+                                         args->scales, args->zero_points, scratch, begin, end);
+  });
 }
 
 }  // namespace octet::runtime::ops

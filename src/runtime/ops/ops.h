@@ -85,6 +85,10 @@ Status prepare_depthwise_conv2d_hybrid(PrepareContext& ctx);
 void eval_depthwise_conv2d_hybrid(const EvalContext& ctx);
 Status prepare_fully_connected_hybrid(PrepareContext& ctx);
 void eval_fully_connected_hybrid(const EvalContext& ctx);
+Status prepare_conv2d_hybrid_avx2(PrepareContext& ctx);
+void eval_conv2d_hybrid_avx2(const EvalContext& ctx);
+Status prepare_fully_connected_hybrid_avx2(PrepareContext& ctx);
+void eval_fully_connected_hybrid_avx2(const EvalContext& ctx);
 
 // AVX2 + FMA variants (registered with kernels::cpu_has_avx2_fma). Pools, QUANTIZE and DEQUANTIZE
 // reuse the reference prepare; the others pack weights or pick a view at prepare and fall back to

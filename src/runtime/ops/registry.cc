@@ -74,6 +74,11 @@ const OpRegistration kRegistrations[] = {
      ops::prepare_depthwise_conv2d_hybrid, ops::eval_depthwise_conv2d_hybrid, DT::kInt8},
     {OT::kFullyConnected, DT::kFloat32, kRef, "hybrid_fully_connected_ref",
      ops::prepare_fully_connected_hybrid, ops::eval_fully_connected_hybrid, DT::kInt8},
+    {OT::kConv2D, DT::kFloat32, kOpt, "hybrid_conv2d_avx2", ops::prepare_conv2d_hybrid_avx2,
+     ops::eval_conv2d_hybrid_avx2, DT::kInt8, kernels::cpu_has_avx2_fma},
+    {OT::kFullyConnected, DT::kFloat32, kOpt, "hybrid_fully_connected_avx2",
+     ops::prepare_fully_connected_hybrid_avx2, ops::eval_fully_connected_hybrid_avx2, DT::kInt8,
+     kernels::cpu_has_avx2_fma},
 
     // AVX2 + FMA: float inference and the int8 ops other than CONV_2D / FULLY_CONNECTED.
     {OT::kConv2D, DT::kFloat32, kOpt, "f32_conv2d_6x16_avx2", ops::prepare_conv2d_f32_avx2,

@@ -25,21 +25,14 @@ void hybrid_symmetric_quantize_ref(const float* x, long n, int8_t* q, float* sca
   }
 }
 
-void hybrid_asymmetric_quantize_ref(const float* x, long n, int8_t* q, float* scale,
-                                    int32_t* zero_point) {
-  float lo = x[0], hi = x[0];
-  for (long i = 1; i < n; ++i) {
-    if (x[i] < lo) lo = x[i];
-    if (!(x[i] < hi)) hi = x[i];
-  }
+bool hybrid_asymmetric_params(float lo, float hi, float* scale, int32_t* zero_point) {
   const double qmin = -128.0, qmax = 127.0;
   const double rmin = static_cast<double>(std::min(0.0f, lo));
   const double rmax = static_cast<double>(std::max(0.0f, hi));
   if (rmin == rmax) {
-    for (long i = 0; i < n; ++i) q[i] = 0;
     *scale = 1.0f;
     *zero_point = 0;
-    return;
+    return false;
   }
   const double s = (rmax - rmin) / (qmax - qmin);
   const double zero_point_from_min = qmin - rmin / s;
@@ -58,6 +51,21 @@ void hybrid_asymmetric_quantize_ref(const float* x, long n, int8_t* q, float* sc
   }
   *scale = static_cast<float>(s);
   *zero_point = nudged;
+  return true;
+}
+
+void hybrid_asymmetric_quantize_ref(const float* x, long n, int8_t* q, float* scale,
+                                    int32_t* zero_point) {
+  float lo = x[0], hi = x[0];
+  for (long i = 1; i < n; ++i) {
+    if (x[i] < lo) lo = x[i];
+    if (!(x[i] < hi)) hi = x[i];
+  }
+  if (!hybrid_asymmetric_params(lo, hi, scale, zero_point)) {
+    for (long i = 0; i < n; ++i) q[i] = 0;
+    return;
+  }
+  const int32_t nudged = *zero_point;
   const float inverse = 1.0f / *scale;
   for (long i = 0; i < n; ++i) {
     // int32 + float -> float: the zero point is added before rounding.

@@ -16,6 +16,10 @@ void hybrid_symmetric_quantize_ref(const float* x, long n, int8_t* q, float* sca
 void hybrid_asymmetric_quantize_ref(const float* x, long n, int8_t* q, float* scale,
                                     int32_t* zero_point);
 
+// The scale and zero point hybrid_asymmetric_quantize_ref derives from the input's min and max;
+// false (scale 1, zero point 0: every q is 0) when min(0, lo) == max(0, hi).
+bool hybrid_asymmetric_params(float lo, float hi, float* scale, int32_t* zero_point);
+
 // True when every element is +0.0 or -0.0 (TFLite skips the matmul then).
 bool hybrid_is_zero_vector(const float* x, long n);
 

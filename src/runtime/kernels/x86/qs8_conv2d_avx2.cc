@@ -28,16 +28,18 @@ OCTET_TARGET_AVX2 inline void widen(const int8_t* src, int n, int16_t* dst) {
   for (; i < n; ++i) dst[i] = src[i];
 }
 
-// One im2col row: the (ky, kx, ic) taps of output pixel (b, oy, ox), widened to int16. A filter
-// row that lies inside the image with dilation 1 is one contiguous run of kernel_w * Cin values.
-OCTET_TARGET_AVX2 void im2col_row(const Qs8Conv2DAvx2Params& p, const int8_t* input, int b, int oy, int ox,
-                           int16_t* row) {
+}  // namespace
+
+// A filter row that lies inside the image with dilation 1 is one contiguous run of
+// kernel_w * Cin values.
+OCTET_TARGET_AVX2 void qs8_im2col_row_avx2(const Qs8Conv2DAvx2Params& p, const int8_t* input, int b,
+                                           int oy, int ox, int8_t input_zero_point, int16_t* row) {
   const ConvGeometry& g = p.geometry;
   const int cin = g.in_channels;
   const int y0 = oy * g.stride_h - g.pad_top, x0 = ox * g.stride_w - g.pad_left;
   const bool row_inside = x0 >= 0 && x0 + (g.kernel_w - 1) * g.dilation_w < g.in_w;
   const int8_t* image = input + static_cast<size_t>(b) * g.in_h * g.in_w * cin;
-  const int16_t zero_point = p.input_zero_point;
+  const int16_t zero_point = input_zero_point;
   int16_t* dst = row;
   for (int ky = 0; ky < g.kernel_h; ++ky) {
     const int iy = y0 + ky * g.dilation_h;
@@ -65,8 +67,6 @@ OCTET_TARGET_AVX2 void im2col_row(const Qs8Conv2DAvx2Params& p, const int8_t* in
   for (int k = p.gemm.k; k < p.gemm.k_pad; ++k) row[k] = 0;
 }
 
-}  // namespace
-
 size_t qs8_conv2d_avx2_scratch_bytes(const Qs8Conv2DAvx2Params& p) {
   return static_cast<size_t>(p.tile) * p.gemm.k_pad * sizeof(int16_t);
 }
@@ -83,7 +83,8 @@ OCTET_TARGET_AVX2 void qs8_conv2d_avx2(const Qs8Conv2DAvx2Params& p, const int8_
     const int first = t * p.tile, count = std::min(p.tile, total - first);
     int b = first / (g.out_h * g.out_w), oy = first / g.out_w % g.out_h, ox = first % g.out_w;
     for (int i = 0; i < count; ++i) {
-      im2col_row(p, input, b, oy, ox, scratch + static_cast<size_t>(i) * p.gemm.k_pad);
+      qs8_im2col_row_avx2(p, input, b, oy, ox, p.input_zero_point,
+                          scratch + static_cast<size_t>(i) * p.gemm.k_pad);
       if (++ox == g.out_w) {
         ox = 0;
         if (++oy == g.out_h) {

@@ -24,6 +24,11 @@ struct Qs8Conv2DAvx2Params {
 size_t qs8_conv2d_avx2_scratch_bytes(const Qs8Conv2DAvx2Params& p);
 int qs8_conv2d_avx2_num_tiles(const Qs8Conv2DAvx2Params& p);
 
+// One im2col row (gemm.k_pad int16): the (ky, kx, ic) taps of output pixel (b, oy, ox), taps
+// outside the image holding input_zero_point, entries k..k_pad-1 zero.
+void qs8_im2col_row_avx2(const Qs8Conv2DAvx2Params& p, const int8_t* input, int b, int oy, int ox,
+                         int8_t input_zero_point, int16_t* row);
+
 // Tiles [tile_begin, tile_end) of input [N, H, W, Cin] into output [N, OH, OW, Cout]; scratch is
 // this thread's qs8_conv2d_avx2_scratch_bytes.
 void qs8_conv2d_avx2(const Qs8Conv2DAvx2Params& p, const int8_t* input, int8_t* output,

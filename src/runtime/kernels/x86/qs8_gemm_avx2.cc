@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "runtime/kernels/x86/target_avx2.h"
 
@@ -107,10 +108,22 @@ OCTET_TARGET_AVX2 inline void requantize_store(__m256i acc, const OutputStage8& 
   }
 }
 
-// MR rows x NB blocks of 8 channels starting at block `block`, over the whole depth.
-template <int MR, int NB>
+// The raw sums of 8 channels, stored as `count` int32.
+OCTET_TARGET_AVX2 inline void store_sums(__m256i acc, int32_t* dst, int count) {
+  if (count == kQs8GemmBlock) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), acc);
+  } else {
+    alignas(32) int32_t tmp[kQs8GemmBlock];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), acc);
+    std::memcpy(dst, tmp, sizeof(int32_t) * count);
+  }
+}
+
+// MR rows x NB blocks of 8 channels starting at block `block`, over the whole depth. Out is int8_t
+// (bias, requantization, clamp) or int32_t (the raw sums).
+template <int MR, int NB, typename Out>
 OCTET_TARGET_AVX2 void micro_kernel(const Qs8PackedGemm& g, const int16_t* a, int lda, int block,
-                             int8_t* out, int ldo) {
+                             Out* out, int ldo) {
   const int pairs = g.k_pad / 2;
   const int8_t* w = g.weights + static_cast<size_t>(block) * pairs * 16;
   __m256i acc[MR][NB];
@@ -132,28 +145,39 @@ OCTET_TARGET_AVX2 void micro_kernel(const Qs8PackedGemm& g, const int16_t* a, in
       for (int j = 0; j < NB; ++j) acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(av, b[j]));
     }
   }
-  // Through memory: a requantization loop that indexes acc[][] without being fully unrolled
-  // would otherwise keep the accumulators in memory during the k loop too.
-  alignas(32) int32_t sums[MR][NB][kQs8GemmBlock];
+  if constexpr (std::is_same_v<Out, int32_t>) {
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 4
-    for (int j = 0; j < NB; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(sums[r][j]), acc[r][j]);
-  for (int j = 0; j < NB; ++j) {
-    const int c = (block + j) * kQs8GemmBlock;
-    const int count = std::min(kQs8GemmBlock, g.n - c);
-    const OutputStage8 stage = load_stage(g, c);
     for (int r = 0; r < MR; ++r) {
-      requantize_store(_mm256_load_si256(reinterpret_cast<const __m256i*>(sums[r][j])), stage,
-                       out + static_cast<size_t>(r) * ldo + c, count);
+#pragma GCC unroll 4
+      for (int j = 0; j < NB; ++j) {
+        const int c = (block + j) * kQs8GemmBlock;
+        store_sums(acc[r][j], out + static_cast<size_t>(r) * ldo + c, std::min(kQs8GemmBlock, g.n - c));
+      }
+    }
+  } else {
+    // Through memory: a requantization loop that indexes acc[][] without being fully unrolled
+    // would otherwise keep the accumulators in memory during the k loop too.
+    alignas(32) int32_t sums[MR][NB][kQs8GemmBlock];
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+      for (int j = 0; j < NB; ++j) _mm256_store_si256(reinterpret_cast<__m256i*>(sums[r][j]), acc[r][j]);
+    for (int j = 0; j < NB; ++j) {
+      const int c = (block + j) * kQs8GemmBlock;
+      const int count = std::min(kQs8GemmBlock, g.n - c);
+      const OutputStage8 stage = load_stage(g, c);
+      for (int r = 0; r < MR; ++r) {
+        requantize_store(_mm256_load_si256(reinterpret_cast<const __m256i*>(sums[r][j])), stage,
+                         out + static_cast<size_t>(r) * ldo + c, count);
+      }
     }
   }
 }
 
 // Leftover rows: rest in [1, MR - 1].
-template <int MR, int NB>
+template <int MR, int NB, typename Out>
 OCTET_TARGET_AVX2 void tail_rows(const Qs8PackedGemm& g, const int16_t* a, int lda, int rest, int block,
-                          int8_t* out, int ldo) {
+                          Out* out, int ldo) {
   if constexpr (MR > 1) {
     if (rest == MR - 1) {
       micro_kernel<MR - 1, NB>(g, a, lda, block, out, ldo);
@@ -164,9 +188,9 @@ OCTET_TARGET_AVX2 void tail_rows(const Qs8PackedGemm& g, const int16_t* a, int l
 }
 
 // All m rows for blocks [block, block + NB): MR-row strips, then the leftover rows.
-template <int MR, int NB>
+template <int MR, int NB, typename Out>
 OCTET_TARGET_AVX2 void rows(const Qs8PackedGemm& g, const int16_t* a, int lda, int m, int block,
-                     int8_t* out, int ldo) {
+                     Out* out, int ldo) {
   int i = 0;
   for (; i + MR <= m; i += MR) {
     micro_kernel<MR, NB>(g, a + static_cast<size_t>(i) * lda, lda, block,
@@ -176,6 +200,35 @@ OCTET_TARGET_AVX2 void rows(const Qs8PackedGemm& g, const int16_t* a, int lda, i
     tail_rows<MR, NB>(g, a + static_cast<size_t>(i) * lda, lda, m - i, block,
                       out + static_cast<size_t>(i) * ldo, ldo);
   }
+}
+
+template <typename Out>
+OCTET_TARGET_AVX2 void gemm(const Qs8PackedGemm& g, const int16_t* a, int lda, int m, Out* out, int ldo) {
+  const int blocks = g.n_pad / kQs8GemmBlock;
+  int block = 0;
+  if (m <= 2) {
+    // Few rows (FULLY_CONNECTED at batch 1): more channels per pass keep the adders busy.
+    for (; block + 4 <= blocks; block += 4) rows<2, 4>(g, a, lda, m, block, out, ldo);
+  }
+  for (; block + 2 <= blocks; block += 2) rows<kRows, 2>(g, a, lda, m, block, out, ldo);
+  if (block < blocks) rows<kRows, 1>(g, a, lda, m, block, out, ldo);
+}
+
+// Lays the weights w [n][k] out in blocks of 8 channels into zeroed storage.
+void pack_weights(const int8_t* w, int n, int k, int8_t* weights, Qs8PackedGemm* packed) {
+  Qs8PackedGemm& g = *packed;
+  g.n = n;
+  g.k = k;
+  g.n_pad = round_up(n, kQs8GemmBlock);
+  g.k_pad = round_up(k, 2);
+  // Padding channels and the odd k's partner stay 0.
+  const int pairs = g.k_pad / 2;
+  for (int c = 0; c < n; ++c) {
+    const int8_t* row = w + static_cast<size_t>(c) * k;
+    int8_t* block = weights + static_cast<size_t>(c / kQs8GemmBlock) * pairs * 16;
+    for (int i = 0; i < k; ++i) block[(i / 2) * 16 + (c % kQs8GemmBlock) * 2 + i % 2] = row[i];
+  }
+  g.weights = weights;
 }
 
 }  // namespace
@@ -193,16 +246,21 @@ size_t qs8_packed_gemm_bytes(int n, int k, bool real_multipliers) {
          (real_multipliers ? align64(n_pad * sizeof(double)) : 0);
 }
 
+size_t qs8_packed_weights_bytes(int n, int k) {
+  return align64(static_cast<size_t>(round_up(n, kQs8GemmBlock)) * round_up(k, 2));
+}
+
+void qs8_pack_gemm_weights(const int8_t* w, int n, int k, void* storage, Qs8PackedGemm* packed) {
+  *packed = Qs8PackedGemm{};
+  pack_weights(w, n, k, static_cast<int8_t*>(storage), packed);
+}
+
 void qs8_pack_gemm(const int8_t* w, const int32_t* bias, int n, int k, const Qs8OutputStage& stage,
                    const double* real_multipliers, void* storage, Qs8PackedGemm* packed) {
   Qs8PackedGemm& g = *packed;
-  g.n = n;
-  g.k = k;
-  g.n_pad = round_up(n, kQs8GemmBlock);
-  g.k_pad = round_up(k, 2);
   uint8_t* p = static_cast<uint8_t*>(storage);
-  int8_t* weights = reinterpret_cast<int8_t*>(p);
-  p += align64(static_cast<size_t>(g.n_pad) * g.k_pad);
+  pack_weights(w, n, k, reinterpret_cast<int8_t*>(p), packed);
+  p += qs8_packed_weights_bytes(n, k);
   auto next_i32 = [&]() {
     int32_t* r = reinterpret_cast<int32_t*>(p);
     p += align64(g.n_pad * sizeof(int32_t));
@@ -213,16 +271,11 @@ void qs8_pack_gemm(const int8_t* w, const int32_t* bias, int n, int k, const Qs8
   int32_t* left = next_i32();
   int32_t* right = next_i32();
   int32_t* mask = next_i32();
-  // Storage is zeroed: padding channels and the odd k's partner stay 0.
-  const int pairs = g.k_pad / 2;
+  // Storage is zeroed: padding channels keep 0.
   for (int c = 0; c < n; ++c) {
     const int8_t* row = w + static_cast<size_t>(c) * k;
-    int8_t* block = weights + static_cast<size_t>(c / kQs8GemmBlock) * pairs * 16;
     int64_t sum = 0;
-    for (int i = 0; i < k; ++i) {
-      block[(i / 2) * 16 + (c % kQs8GemmBlock) * 2 + i % 2] = row[i];
-      sum += row[i];
-    }
+    for (int i = 0; i < k; ++i) sum += row[i];
     // Wraps mod 2^32 like the reference's int32 accumulator, so the folded sum stays exact.
     const int64_t b = (bias ? bias[c] : 0) + sum * stage.input_offset;
     folded[c] = static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(b)));
@@ -232,7 +285,6 @@ void qs8_pack_gemm(const int8_t* w, const int32_t* bias, int n, int k, const Qs8
     right[c] = m.shift > 0 ? 0 : -m.shift;
     mask[c] = static_cast<int32_t>((int64_t{1} << right[c]) - 1);
   }
-  g.weights = weights;
   g.bias = folded;
   g.multiplier = multiplier;
   g.left_shift = left;
@@ -250,15 +302,13 @@ void qs8_pack_gemm(const int8_t* w, const int32_t* bias, int n, int k, const Qs8
 }
 
 OCTET_TARGET_AVX2 void qs8_gemm_avx2(const Qs8PackedGemm& g, const int16_t* a, int lda, int m,
-                              int8_t* out, int ldo) {
-  const int blocks = g.n_pad / kQs8GemmBlock;
-  int block = 0;
-  if (m <= 2) {
-    // Few rows (FULLY_CONNECTED at batch 1): more channels per pass keep the adders busy.
-    for (; block + 4 <= blocks; block += 4) rows<2, 4>(g, a, lda, m, block, out, ldo);
-  }
-  for (; block + 2 <= blocks; block += 2) rows<kRows, 2>(g, a, lda, m, block, out, ldo);
-  if (block < blocks) rows<kRows, 1>(g, a, lda, m, block, out, ldo);
+                                     int8_t* out, int ldo) {
+  gemm(g, a, lda, m, out, ldo);
+}
+
+OCTET_TARGET_AVX2 void qs8_gemm_i32_avx2(const Qs8PackedGemm& g, const int16_t* a, int lda, int m,
+                                         int32_t* out, int ldo) {
+  gemm(g, a, lda, m, out, ldo);
 }
 
 OCTET_TARGET_AVX2 void qs8_widen_row_avx2(const int8_t* src, int k, int k_pad, int16_t* dst) {

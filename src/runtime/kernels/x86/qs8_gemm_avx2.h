@@ -42,6 +42,11 @@ size_t qs8_packed_gemm_bytes(int n, int k, bool real_multipliers);
 void qs8_pack_gemm(const int8_t* w, const int32_t* bias, int n, int k, const Qs8OutputStage& stage,
                    const double* real_multipliers, void* storage, Qs8PackedGemm* packed);
 
+// Weights only, for qs8_gemm_i32_avx2 (no output stage): bytes, then the packing into `storage`
+// (64-byte aligned, zeroed, qs8_packed_weights_bytes long).
+size_t qs8_packed_weights_bytes(int n, int k);
+void qs8_pack_gemm_weights(const int8_t* w, int n, int k, void* storage, Qs8PackedGemm* packed);
+
 // Rows per tile when m rows of depth k are split over `threads`: the int16 A tile stays
 // cache-sized, there are enough tiles for every thread, and tiles are whole micro-kernel strips.
 int qs8_gemm_tile_rows(int m, int k, int threads);
@@ -49,6 +54,11 @@ int qs8_gemm_tile_rows(int m, int k, int threads);
 // Rows [0, m) of A (int16, row stride lda >= k_pad, entries k..k_pad-1 zero) times the packed
 // weights, requantized into out (row stride ldo >= n).
 void qs8_gemm_avx2(const Qs8PackedGemm& g, const int16_t* a, int lda, int m, int8_t* out, int ldo);
+
+// The same products without any output stage: out[m][n] = sum_k A[m][k] * W[n][k] as int32
+// (wrapping), for the dynamic-range kernels' float epilogue. Needs only the packed weights.
+void qs8_gemm_i32_avx2(const Qs8PackedGemm& g, const int16_t* a, int lda, int m, int32_t* out,
+                       int ldo);
 
 // dst[0, k_pad) = src[0, k) sign-extended, then 0 up to k_pad.
 void qs8_widen_row_avx2(const int8_t* src, int k, int k_pad, int16_t* dst);
