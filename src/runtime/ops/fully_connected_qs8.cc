@@ -1,7 +1,8 @@
 // FULLY_CONNECTED, int8 (quantization.md §4.3) and dynamic range (§5): input of any rank viewed as
 // [batches, depth], filter [units, depth] int8 quantized per unit (axis 0) or per tensor with zero
 // points 0, optional bias [units] (int32 for int8, float32 for hybrid). The int8 requantization
-// follows InterpreterOptions::fc_requant. Rows are split over the pool's threads.
+// follows InterpreterOptions::fc_requant. Rows are split over the pool's threads. The AVX2 variants
+// (int8: qs8_fully_connected_avx2.h, hybrid: hybrid_avx2.h) pack the weights once at prepare.
 #include "runtime/kernels/reference/hybrid_fully_connected_ref.h"
 #include "runtime/kernels/reference/hybrid_quantize_ref.h"
 #include "runtime/kernels/reference/qs8_fully_connected_ref.h"

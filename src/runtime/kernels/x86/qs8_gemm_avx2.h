@@ -5,6 +5,8 @@
 // (bias + sum_k W * input_offset), so A holds raw input values and padded taps hold Z_in.
 // The epilogue reproduces requant.h (double-rounding MBQM) or, for FULLY_CONNECTED's kFloatDouble
 // mode, (int32) round((double)acc * M) bit for bit, then adds Z_out and clamps.
+// qs8_gemm_i32_avx2 stops before the epilogue and stores the raw int32 sums (the dynamic-range
+// kernels form their float output from them).
 // Only call the functions here when kernels::cpu_has_avx2_fma() is true.
 #pragma once
 
