@@ -35,7 +35,7 @@ struct CalibrationCheckArgs {
   int64_t limit = 0;
   int threads = 0;
   double percentile = 99.999;
-  bool per_tensor = false;
+  bool per_tensor = false, equalize = false;
 };
 
 struct Run {
@@ -94,6 +94,7 @@ Status run_calibration_check(CalibrationCheckArgs a) {
 
   quant::QuantizeOptions qopt;
   qopt.per_channel = !a.per_tensor;
+  qopt.equalize = a.equalize;
   quant::CalibrationOptions copt;
   copt.method = a.calibration;
   copt.observer.percentile = a.percentile;
@@ -169,9 +170,9 @@ Status run_calibration_check(CalibrationCheckArgs a) {
     summary.push_back(s);
   }
 
-  std::printf("calibration-check  %s on %s (test split, %lld images), %s calibration, %s weights\n",
+  std::printf("calibration-check  %s on %s (test split, %lld images), %s calibration, %s weights%s\n",
               a.model.c_str(), splits.name.c_str(), static_cast<long long>(test_images), a.calibration.c_str(),
-              a.per_tensor ? "per-tensor" : "per-channel");
+              a.per_tensor ? "per-tensor" : "per-channel", a.equalize ? ", equalized" : "");
   std::printf("%d subsets (seeds %llu..%llu; counts of one seed are nested), float32 accuracy %.2f%%\n", a.subsets,
               static_cast<unsigned long long>(a.seed), static_cast<unsigned long long>(a.seed + a.subsets - 1),
               100.0 * float_eval->accuracy());
@@ -188,6 +189,7 @@ Status run_calibration_check(CalibrationCheckArgs a) {
     j["test_images"] = test_images;
     j["calibration"] = a.calibration;
     j["per_channel"] = !a.per_tensor;
+    j["equalize"] = a.equalize;
     j["seed"] = a.seed;
     j["subsets"] = a.subsets;
     j["samples"] = a.samples;
@@ -267,6 +269,7 @@ Runner add_calibration_check_command(CLI::App& app) {
   cmd->add_option("--percentile", args->percentile, "Percentile kept by --calibration percentile")
       ->default_val(99.999)->check(CLI::Range(1e-9, 100.0));
   cmd->add_flag("--per-tensor", args->per_tensor, "One weight scale per tensor instead of per output channel");
+  cmd->add_flag("--equalize", args->equalize, "Cross-layer equalization before calibration (as octet quantize --equalize)");
   cmd->add_option("--seed", args->seed, "Seed of the first subset")->default_val(42);
   cmd->add_option("--limit", args->limit, "Evaluate on the first N test images only (0 = all)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", args->threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
