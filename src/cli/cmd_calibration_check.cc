@@ -35,6 +35,7 @@ struct CalibrationCheckArgs {
   int64_t limit = 0;
   int threads = 0;
   double percentile = 99.999;
+  int weight_bits = 8;
   bool per_tensor = false, equalize = false;
 };
 
@@ -95,6 +96,7 @@ Status run_calibration_check(CalibrationCheckArgs a) {
   quant::QuantizeOptions qopt;
   qopt.per_channel = !a.per_tensor;
   qopt.equalize = a.equalize;
+  qopt.weight_bits = a.weight_bits;
   quant::CalibrationOptions copt;
   copt.method = a.calibration;
   copt.observer.percentile = a.percentile;
@@ -170,9 +172,9 @@ Status run_calibration_check(CalibrationCheckArgs a) {
     summary.push_back(s);
   }
 
-  std::printf("calibration-check  %s on %s (test split, %lld images), %s calibration, %s weights%s\n",
+  std::printf("calibration-check  %s on %s (test split, %lld images), %s calibration, %d-bit %s weights%s\n",
               a.model.c_str(), splits.name.c_str(), static_cast<long long>(test_images), a.calibration.c_str(),
-              a.per_tensor ? "per-tensor" : "per-channel", a.equalize ? ", equalized" : "");
+              a.weight_bits, a.per_tensor ? "per-tensor" : "per-channel", a.equalize ? ", equalized" : "");
   std::printf("%d subsets (seeds %llu..%llu; counts of one seed are nested), float32 accuracy %.2f%%\n", a.subsets,
               static_cast<unsigned long long>(a.seed), static_cast<unsigned long long>(a.seed + a.subsets - 1),
               100.0 * float_eval->accuracy());
@@ -190,6 +192,7 @@ Status run_calibration_check(CalibrationCheckArgs a) {
     j["calibration"] = a.calibration;
     j["per_channel"] = !a.per_tensor;
     j["equalize"] = a.equalize;
+    j["weight_bits"] = a.weight_bits;
     j["seed"] = a.seed;
     j["subsets"] = a.subsets;
     j["samples"] = a.samples;
@@ -268,6 +271,8 @@ Runner add_calibration_check_command(CLI::App& app) {
       ->default_val("minmax")->check(CLI::IsMember(method_names));
   cmd->add_option("--percentile", args->percentile, "Percentile kept by --calibration percentile")
       ->default_val(99.999)->check(CLI::Range(1e-9, 100.0));
+  cmd->add_option("--weight-bits", args->weight_bits, "Weight bits (as octet quantize --weight-bits)")
+      ->default_val(8)->check(CLI::Range(2, 8));
   cmd->add_flag("--per-tensor", args->per_tensor, "One weight scale per tensor instead of per output channel");
   cmd->add_flag("--equalize", args->equalize, "Cross-layer equalization before calibration (as octet quantize --equalize)");
   cmd->add_option("--seed", args->seed, "Seed of the first subset")->default_val(42);

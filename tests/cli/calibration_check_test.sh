@@ -20,7 +20,7 @@ check "json structure and consistency" python3 -c "
 import json, statistics
 j = json.load(open('$work/c.json'))
 assert j['samples'] == [10, 20, 50], j['samples']
-assert j['subsets'] == 2 and j['test_images'] == 100 and j['equalize'] is False, j
+assert j['subsets'] == 2 and j['test_images'] == 100 and j['equalize'] is False and j['weight_bits'] == 8, j
 runs, summary, tensors = j['runs'], j['summary'], j['tensors']
 assert len(runs) == 6 and len(summary) == 3 and len(tensors) > 3, (len(runs), len(summary), tensors)
 assert sorted({r['seed'] for r in runs}) == [3, 4]
