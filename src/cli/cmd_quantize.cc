@@ -23,7 +23,8 @@ struct QuantizeArgs {
   std::string model, mode, calib, calibration = "minmax", io = "int8", out;
   int64_t samples = 500;
   uint64_t seed = 42;
-  bool per_tensor = false, keep_ranges = false, json = false, io_given = false, bias_correction = false;
+  bool per_tensor = false, keep_ranges = false, json = false, io_given = false, bias_correction = false,
+       equalize = false;
   int threads = 0;
   double percentile = 99.999;
   int weight_bits = 8, activation_bits = 8;
@@ -40,11 +41,15 @@ Status run_quantize(const QuantizeArgs& a) {
   opt.weight_bits = a.weight_bits;
   opt.activation_bits = a.activation_bits;
   opt.bias_correction = a.bias_correction;
+  opt.equalize = a.equalize;
   if (opt.mode != quant::Mode::kInt8 && (a.weight_bits != 8 || a.activation_bits != 8)) {
     return Status::Error("--weight-bits and --activation-bits apply to --mode int8 only");
   }
   if (opt.mode != quant::Mode::kInt8 && a.bias_correction) {
     return Status::Error("--bias-correction applies to --mode int8 only");
+  }
+  if (opt.mode != quant::Mode::kInt8 && a.equalize) {
+    return Status::Error("--equalize applies to --mode int8 only");
   }
   if (opt.mode != quant::Mode::kInt8 && a.io_given && opt.io != quant::IoType::kInt8) {
     return Status::Error("--io applies to --mode int8 only (dynamic and float16 models keep float32 I/O)");
@@ -95,6 +100,7 @@ Status run_quantize(const QuantizeArgs& a) {
   const double total_seconds = now_seconds() - t_start;
 
   std::string text = quant::format_report(ptq->quantized.report);
+  if (ptq->equalization) text += quant::format_equalize_report(*ptq->equalization);
   if (calib) {
     char line[256];
     std::snprintf(line, sizeof line, "  calibration: %s on %lld training images (seed %llu, indices fnv1a64 %016llx), %.2f s\n",
@@ -123,6 +129,7 @@ Status run_quantize(const QuantizeArgs& a) {
                         {"report", quant::report_json(ptq->quantized.report)}};
     // The exact training-split images calibrated on, so other tools can calibrate on the same ones.
     if (calib) j["calibration_indices"] = calib->indices;
+    if (ptq->equalization) j["equalization"] = quant::equalize_report_json(*ptq->equalization);
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("written     %s (%ju bytes, %s; float32 %ju bytes, %.2fx smaller)\n", a.out.c_str(), quant_bytes,
@@ -158,6 +165,8 @@ Runner add_quantize_command(CLI::App& app) {
       ->default_val(8)->check(CLI::Range(2, 8));
   cmd->add_flag("--bias-correction", args->bias_correction,
                 "int8: empirical bias correction b -= (W_q - W) E[x], E[x] from the calibration images (Nagel et al. 2019; NNCF does it, TFLite does not)");
+  cmd->add_flag("--equalize", args->equalize,
+                "int8: cross-layer equalization of the float weights before calibration (Nagel et al. 2019; TFLite does not)");
   cmd->add_flag("--per-tensor", args->per_tensor, "One weight scale per tensor instead of per output channel");
   cmd->add_flag("--keep-ranges", args->keep_ranges,
                 "Also store calibrated activation min/max and weight channel min/max in the file (TFLite ignores them)");

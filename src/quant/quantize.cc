@@ -573,6 +573,7 @@ nlohmann::json quantization_record(const QuantizeOptions& options, const Calibra
   if (options.mode == Mode::kDynamic) j["min_elements"] = options.dynamic_min_elements;
   if (options.keep_ranges) j["keep_ranges"] = true;
   if (options.mode == Mode::kInt8 && options.bias_correction) j["bias_correction"] = true;
+  if (options.mode == Mode::kInt8 && options.equalize) j["equalize"] = true;
   if (options.mode == Mode::kInt8 && options.weight_bits != 8) j["weight_bits"] = options.weight_bits;
   if (options.mode == Mode::kInt8 && options.activation_bits != 8) j["activation_bits"] = options.activation_bits;
   if (calibration != nullptr && options.mode == Mode::kInt8) {
@@ -607,12 +608,19 @@ Result<PtqResult> post_training_quantize(const Graph& float_graph, const data::D
                                          const QuantizeOptions& options,
                                          const CalibrationOptions& calibration_options, const nlohmann::json& extra) {
   PtqResult out;
+  std::optional<Graph> equalized;
+  if (options.mode == Mode::kInt8 && options.equalize) {
+    OCTET_RETURN_IF_ERROR(check_float_graph(float_graph));
+    equalized = float_graph;
+    OCTET_ASSIGN_OR_RETURN(out.equalization, equalize_graph(*equalized));
+  }
+  const Graph& source = equalized ? *equalized : float_graph;
   if (options.mode == Mode::kInt8) {
     if (calibration_set == nullptr) return Status::Error("int8 quantization needs calibration images");
-    OCTET_ASSIGN_OR_RETURN(out.calibration, calibrate(float_graph, *calibration_set, calibration_options));
+    OCTET_ASSIGN_OR_RETURN(out.calibration, calibrate(source, *calibration_set, calibration_options));
   }
   const CalibrationResult* calib = out.calibration ? &*out.calibration : nullptr;
-  OCTET_ASSIGN_OR_RETURN(out.quantized, quantize_graph(float_graph, calib, options));
+  OCTET_ASSIGN_OR_RETURN(out.quantized, quantize_graph(source, calib, options));
   out.record = quantization_record(options, calib, extra);
   set_quantization_metadata(out.quantized.graph, out.record);
   return out;

@@ -16,6 +16,7 @@
 
 #include "core/status.h"
 #include "quant/calibrate.h"
+#include "quant/equalize.h"
 #include "runtime/graph.h"
 
 namespace octet::quant {
@@ -46,6 +47,8 @@ struct QuantizeOptions {
   // becomes b - (W_q - W) E[x], with E[x] the per-channel input means recorded by calibrate()
   // (CalibrationOptions::channel_means; padding taps are not modelled).
   bool bias_correction = false;
+  // Cross-layer equalization of the float graph before calibration (equalize.h, §6.7).
+  bool equalize = false;
 };
 
 // One row per op (and one for each graph input), in execution order.
@@ -94,7 +97,7 @@ Result<QuantizeResult> quantize_graph(const runtime::Graph& graph, const Calibra
 
 // The record stored as "octet.quantization" (compact JSON): mode, per_channel, io (int8),
 // min_elements (dynamic), keep_ranges (only when set), weight_bits / activation_bits (only when
-// below 8), bias_correction (only when set), and for int8 the calibration method (and percentile for "percentile"),
+// below 8), bias_correction and equalize (only when set), and for int8 the calibration method (and percentile for "percentile"),
 // samples, seed and FNV-1a hash of the sample indices (samples_requested only when it differs
 // from samples). `extra` entries (e.g. the dataset) are merged in.
 nlohmann::json quantization_record(const QuantizeOptions& options, const CalibrationResult* calibration,
@@ -104,10 +107,12 @@ void set_quantization_metadata(runtime::Graph& graph, const nlohmann::json& reco
 
 // The whole post-training step of `octet quantize` and experiments: for int8, calibrate on
 // `calibration_set` (required then; ignored otherwise) with `calibration_options`, quantize, and
-// store the quantization record (with `extra` merged in) as metadata.
+// store the quantization record (with `extra` merged in) as metadata. With
+// QuantizeOptions::equalize the float graph is equalized first (int8 only).
 struct PtqResult {
   QuantizeResult quantized;
   std::optional<CalibrationResult> calibration;  // int8 only
+  std::optional<EqualizeReport> equalization;    // with QuantizeOptions::equalize
   nlohmann::json record;                         // as stored in the graph
 };
 Result<PtqResult> post_training_quantize(const runtime::Graph& float_graph, const data::Dataset* calibration_set,
