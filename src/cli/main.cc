@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   add(add_compare_command);
   add(add_bench_command);
   add(add_run_command);
+  add(add_sensitivity_command);
   CLI11_PARSE(app, argc, argv);
   octet::Progress::set_quiet(quiet);
   for (auto& [sub, run] : commands) {
