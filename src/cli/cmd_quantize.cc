@@ -30,28 +30,29 @@ struct QuantizeArgs {
   int weight_bits = 8, activation_bits = 8;
   std::vector<std::string> keep_float;
   double max_drop = -1;  // percentage points; < 0: not given
+  bool ladder = false;
   int64_t held_out = 1000;
 };
 
 std::string steps_table(const eval::MaxDropResult& m) {
   std::string t = "  mixed precision (held-out accuracy, file bytes, us/image at batch 1 on one thread):\n";
   char line[512];
-  std::snprintf(line, sizeof line, "  %-5s %-10s %9s %10s %11s %9s  %s\n", "step", "", "accuracy", "drop (pp)", "bytes",
-                "us/image", "kept float32");
+  std::snprintf(line, sizeof line, "  %-5s %9s %10s %11s %9s  %-8s %s\n", "step", "accuracy", "drop (pp)", "bytes",
+                "us/image", "", "change");
   t += line;
-  std::snprintf(line, sizeof line, "  %-5s %-10s %8.2f%% %10s %11lld %9.1f  %s\n", "-", "float32",
-                100 * m.sensitivity.float_accuracy, "", static_cast<long long>(m.float_file_bytes), m.float_us_per_image,
-                "(every op)");
+  std::snprintf(line, sizeof line, "  %-5s %8.2f%% %10s %11lld %9.1f  %-8s %s\n", "-", 100 * m.sensitivity.float_accuracy, "",
+                static_cast<long long>(m.float_file_bytes), m.float_us_per_image, "", "float32 model");
   t += line;
   for (size_t i = 0; i < m.steps.size(); ++i) {
     const eval::MixedStep& s = m.steps[i];
-    std::string kept;
-    for (const std::string& k : s.kept_names) kept += (kept.empty() ? "" : ",") + k;
-    std::snprintf(line, sizeof line, "  %-5zu %-10s %8.2f%% %10.2f %11lld %9.1f  %s\n", i, i == 0 ? "int8" : "mixed",
-                  100 * s.accuracy, s.drop_pp, static_cast<long long>(s.file_bytes), s.us_per_image,
-                  kept.empty() ? "(none)" : kept.c_str());
+    std::snprintf(line, sizeof line, "  %-5zu %8.2f%% %10.2f %11lld %9.1f  %-8s %s\n", i, 100 * s.accuracy, s.drop_pp,
+                  static_cast<long long>(s.file_bytes), s.us_per_image,
+                  static_cast<int>(i) == m.chosen ? "chosen" : s.accepted ? "kept" : "undone", s.change.c_str());
     t += line;
   }
+  std::string kept;
+  for (const std::string& k : m.steps[static_cast<size_t>(m.chosen)].kept_names) kept += (kept.empty() ? "" : ", ") + k;
+  t += "  kept float32: " + (kept.empty() ? std::string("none") : kept) + "\n";
   return t;
 }
 
@@ -86,6 +87,7 @@ Status run_quantize(const QuantizeArgs& a) {
   if ((max_drop || !a.keep_float.empty()) && opt.mode != quant::Mode::kInt8) {
     return Status::Error("--keep-float and --max-drop apply to --mode int8 only");
   }
+  if (a.ladder && !max_drop) return Status::Error("--ladder is part of the --max-drop search; give --max-drop too");
   if (max_drop && !a.keep_float.empty()) {
     return Status::Error("give either --keep-float (a fixed list) or --max-drop (a search), not both");
   }
@@ -125,6 +127,17 @@ Status run_quantize(const QuantizeArgs& a) {
     mo.sensitivity.threads = a.threads;
     mo.max_drop_pp = a.max_drop;
     mo.record_extra = extra;
+    mo.ladder = a.ladder;
+    if (a.ladder) {
+      // The same images (same seed, same count) calibrated by the clipping methods the ladder tries.
+      for (const char* method : {"percentile", "mse"}) {
+        quant::CalibrationOptions alt = copt;
+        alt.method = method;
+        auto c = quant::calibrate(graph, hc.split.calibration, alt);
+        if (!c.ok()) return c.status().with_context(a.model + " (" + method + " calibration on " + hc.dataset + ")");
+        mo.clipping.push_back(std::move(c).value());
+      }
+    }
     auto found = eval::keep_float_within_drop(graph, hc.calibration, hc.split.held_out, mo);
     if (!found.ok()) return found.status().with_context(a.model);
     search = std::move(found).value();
@@ -191,8 +204,10 @@ Status run_quantize(const QuantizeArgs& a) {
     if (search) {
       nlohmann::json steps = nlohmann::json::array();
       for (const eval::MixedStep& s : search->steps) {
-        steps.push_back({{"kept_float", s.kept_names}, {"kept_op_indices", s.kept}, {"accuracy", s.accuracy},
-                         {"drop_pp", s.drop_pp}, {"file_bytes", s.file_bytes}, {"us_per_image", s.us_per_image}});
+        steps.push_back({{"change", s.change}, {"accepted", s.accepted}, {"kept_float", s.kept_names},
+                         {"kept_op_indices", s.kept}, {"per_channel", s.per_channel}, {"clipping", s.clipping},
+                         {"accuracy", s.accuracy}, {"drop_pp", s.drop_pp}, {"file_bytes", s.file_bytes},
+                         {"us_per_image", s.us_per_image}});
       }
       nlohmann::json ranking = nlohmann::json::array();
       for (const eval::OpSensitivity& o : search->sensitivity.ops)
@@ -203,7 +218,9 @@ Status run_quantize(const QuantizeArgs& a) {
                        {"float_accuracy", search->sensitivity.float_accuracy},
                        {"float_file_bytes", search->float_file_bytes},
                        {"float_us_per_image", search->float_us_per_image},
-                       {"kept_float", search->steps.back().kept_names},
+                       {"ladder", a.ladder},
+                       {"chosen_step", search->chosen},
+                       {"kept_float", search->steps[static_cast<size_t>(search->chosen)].kept_names},
                        {"steps", steps},
                        {"sensitivity_ranking", ranking}};
     }
@@ -255,6 +272,10 @@ Runner add_quantize_command(CLI::App& app) {
                   "int8: keep the most sensitive ops float32, one at a time, until the top-1 drop versus the float "
                   "model is at most this many percentage points on the held-out split (see --held-out)")
       ->check(CLI::Range(0.0, 100.0));
+  cmd->add_flag("--ladder", args->ladder,
+                "With --max-drop, before keeping an op float32 try: per-channel weights (with --per-tensor), then its "
+                "output range from percentile, then mse calibration; a rung stays only if it raises the accuracy. "
+                "(TFLite's int16x8 mode is not implemented in octet, so it is not a rung.)");
   cmd->add_option("--held-out", args->held_out, std::string(kHeldOutHelp) + " (with --max-drop)")
       ->default_val(1000)->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_option("--seed", args->seed, "Seed choosing the calibration images")->default_val(42);

@@ -119,10 +119,37 @@ Result<SensitivityResult> layer_sensitivity(const Graph& float_graph, const quan
   return res;
 }
 
+namespace {
+
+// One candidate of the search: which ops are float32, which get per-channel weights, and which
+// op outputs take their range from an alternative calibration (index into MaxDropOptions::clipping).
+struct MixedState {
+  std::vector<bool> keep, per_channel;
+  std::vector<int> clip;  // by tensor, -1 = the main calibration
+};
+
+bool has_weights(runtime::OpType t) {
+  return t == runtime::OpType::kConv2D || t == runtime::OpType::kDepthwiseConv2D || t == runtime::OpType::kFullyConnected;
+}
+
+// Ops whose int8 output parameters come from calibration (not from the input, not fixed).
+bool calibrated_output(runtime::OpType t) {
+  return t != runtime::OpType::kMaxPool2D && t != runtime::OpType::kAveragePool2D && t != runtime::OpType::kReshape &&
+         t != runtime::OpType::kSoftmax;
+}
+
+}  // namespace
+
 Result<MaxDropResult> keep_float_within_drop(const Graph& float_graph, const quant::CalibrationResult& calibration,
                                              const data::Dataset& held_out, const MaxDropOptions& options) {
   if (!(options.max_drop_pp >= 0)) return Status::Error("the accuracy budget must be >= 0 percentage points");
+  for (const quant::CalibrationResult& c : options.clipping) {
+    if (c.indices != calibration.indices || c.ranges.size() != calibration.ranges.size()) {
+      return Status::Error("the " + c.method + " calibration used other images or another graph than the main one");
+    }
+  }
   const size_t n = float_graph.ops.size();
+  auto out_name = [&](size_t op) { return float_graph.tensors[static_cast<size_t>(float_graph.ops[op].outputs[0])].name; };
   MaxDropResult res;
   LatencyOptions lat;
   lat.min_runs = 100;
@@ -134,22 +161,33 @@ Result<MaxDropResult> keep_float_within_drop(const Graph& float_graph, const qua
   OCTET_ASSIGN_OR_RETURN(std::vector<uint8_t> float_bytes, tflite::serialize_tflite(float_graph));
   res.float_file_bytes = static_cast<int64_t>(float_bytes.size());
 
-  std::vector<bool> keep(n, false);
-  std::vector<int> order;  // filled on the first step over budget
-  size_t next = 0;
+  // Quantizes and measures one candidate; keeps it as the result when `accept(step)` says so.
+  MixedState state{std::vector<bool>(n, false), std::vector<bool>(n, false),
+                   std::vector<int>(float_graph.tensors.size(), -1)};
   std::optional<Progress> progress;
-  while (true) {
-    OCTET_ASSIGN_OR_RETURN(quant::QuantizeResult q, quantize_keeping(float_graph, calibration, options.sensitivity.quantize, keep));
-    MixedStep step;
-    quant::QuantizeOptions qo = options.sensitivity.quantize;
-    qo.keep_float.clear();
-    for (size_t i = 0; i < n; ++i) {
-      if (!keep[i]) continue;
-      step.kept.push_back(static_cast<int>(i));
-      step.kept_names.push_back(float_graph.tensors[static_cast<size_t>(float_graph.ops[i].outputs[0])].name);
-      qo.keep_float.push_back(step.kept_names.back());
+  auto try_state = [&](const MixedState& st, const std::string& change, bool always) -> Result<bool> {
+    quant::CalibrationResult calib = calibration;
+    nlohmann::json record_extra = options.record_extra;
+    for (size_t t = 0; t < st.clip.size(); ++t) {
+      if (st.clip[t] < 0) continue;
+      const quant::CalibrationResult& alt = options.clipping[static_cast<size_t>(st.clip[t])];
+      calib.ranges[t] = alt.ranges[t];
+      record_extra["clipping"][float_graph.tensors[t].name] = alt.method;
     }
-    nlohmann::json record = quant::quantization_record(qo, &calibration, options.record_extra);
+    quant::QuantizeOptions qo = options.sensitivity.quantize;
+    MixedStep step;
+    step.change = change;
+    for (size_t i = 0; i < n; ++i) {
+      if (st.per_channel[i] && !st.keep[i]) qo.per_channel_ops.push_back(out_name(i));
+      if (!st.keep[i]) continue;
+      step.kept.push_back(static_cast<int>(i));
+      step.kept_names.push_back(out_name(i));
+    }
+    qo.keep_float = step.kept_names;
+    step.per_channel = qo.per_channel_ops;
+    if (record_extra.contains("clipping")) step.clipping = record_extra["clipping"];
+    OCTET_ASSIGN_OR_RETURN(quant::QuantizeResult q, quant::quantize_graph(float_graph, &calib, qo));
+    nlohmann::json record = quant::quantization_record(qo, &calibration, record_extra);
     quant::set_quantization_metadata(q.graph, record);
     OCTET_ASSIGN_OR_RETURN(Measured m, measure(float_graph, q.graph, held_out, options.sensitivity, -1));
     OCTET_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, tflite::serialize_tflite(q.graph));
@@ -160,25 +198,56 @@ Result<MaxDropResult> keep_float_within_drop(const Graph& float_graph, const qua
     step.us_per_image = l.us_per_image_median;
     res.sensitivity.float_accuracy = m.float_accuracy;
     res.sensitivity.held_out = held_out.size();
-    if (res.steps.empty()) res.sensitivity.int8_accuracy = m.accuracy;
-    res.met = step.drop_pp <= options.max_drop_pp;
-    res.steps.push_back(step);
-    res.graph = std::move(q.graph);
-    res.report = std::move(q.report);
-    res.record = std::move(record);
+    const bool met = step.drop_pp <= options.max_drop_pp;
+    // A ladder rung stays only when it helps; keeping an op float always stays (the greedy search).
+    step.accepted = always || met || step.accuracy > res.steps[static_cast<size_t>(res.chosen)].accuracy;
     if (progress) {
-      char status[64];
+      char status[96];
       std::snprintf(status, sizeof status, "drop %.2f pp", step.drop_pp);
-      progress->update(static_cast<int64_t>(res.steps.size() - 1), status);
+      progress->update(static_cast<int64_t>(res.steps.size()), status);
     }
-    if (res.met) break;
-    if (res.steps.size() == 1) {
-      OCTET_ASSIGN_OR_RETURN(res.sensitivity, layer_sensitivity(float_graph, calibration, held_out, options.sensitivity));
-      for (const OpSensitivity& s : res.sensitivity.ops) order.push_back(s.op_index);
-      if (options.sensitivity.progress) progress.emplace("keep float", static_cast<int64_t>(n), "ops");
+    res.steps.push_back(step);
+    if (step.accepted) {
+      res.chosen = static_cast<int>(res.steps.size() - 1);
+      res.met = met;
+      res.graph = std::move(q.graph);
+      res.report = std::move(q.report);
+      res.record = std::move(record);
+      state = st;
     }
-    if (next == order.size()) break;  // every op float and still over budget
-    keep[static_cast<size_t>(order[next++])] = true;
+    return met;
+  };
+
+  OCTET_ASSIGN_OR_RETURN(bool met, try_state(state, "every op int8", true));
+  res.sensitivity.int8_accuracy = res.steps[0].accuracy;
+  if (met) return res;
+  OCTET_ASSIGN_OR_RETURN(res.sensitivity, layer_sensitivity(float_graph, calibration, held_out, options.sensitivity));
+  if (options.sensitivity.progress) progress.emplace("max drop", static_cast<int64_t>(n), "steps");
+  for (const OpSensitivity& s : res.sensitivity.ops) {
+    const size_t i = static_cast<size_t>(s.op_index);
+    const runtime::OpType type = float_graph.ops[i].type;
+    if (options.ladder && has_weights(type) && !options.sensitivity.quantize.per_channel) {
+      MixedState st = state;
+      st.per_channel[i] = true;
+      OCTET_ASSIGN_OR_RETURN(met, try_state(st, "per-channel weights for " + s.output, false));
+      if (met) break;
+    }
+    if (options.ladder && calibrated_output(type)) {
+      bool done = false;
+      for (size_t c = 0; c < options.clipping.size() && !done; ++c) {
+        MixedState st = state;
+        st.clip[static_cast<size_t>(float_graph.ops[i].outputs[0])] = static_cast<int>(c);
+        OCTET_ASSIGN_OR_RETURN(done, try_state(st, options.clipping[c].method + " range for " + s.output, false));
+      }
+      if (done) {
+        met = true;
+        break;
+      }
+    }
+    MixedState st = state;
+    st.keep[i] = true;
+    OCTET_ASSIGN_OR_RETURN(met, try_state(st, "keep " + s.output + " float32", true));
+    if (met) break;
   }
   if (progress) progress->finish(res.met ? "within budget" : "budget not met");
   return res;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/status.h"
 #include "data/dataset.h"
 #include "quant/calibrate.h"
@@ -58,11 +60,15 @@ Result<SensitivityResult> layer_sensitivity(const runtime::Graph& float_graph, c
                                             const data::Dataset& held_out, const SensitivityOptions& options);
 
 struct MixedStep {
+  std::string change;           // what this step tried, e.g. "keep conv2 float32"
+  bool accepted = false;        // kept for the following steps (a ladder rung that does not help is not)
   std::vector<int> kept;        // op indices kept float32 so far
   std::vector<std::string> kept_names;  // their output tensors
   double accuracy = 0, drop_pp = 0;
   int64_t file_bytes = 0;       // the serialized .tflite (with the quantization record)
   double us_per_image = 0;      // measure_latency median, batch 1, one thread
+  std::vector<std::string> per_channel;  // ladder: ops given per-channel weights
+  nlohmann::json clipping = nlohmann::json::object();  // ladder: op output -> calibration method of its range
 };
 
 struct MaxDropOptions {
@@ -70,21 +76,28 @@ struct MaxDropOptions {
   double max_drop_pp = 0.1;
   double latency_seconds = 0.3;  // minimum timing per step (measure_latency min_seconds)
   nlohmann::json record_extra = nlohmann::json::object();  // merged into each step's quantization record
+  // The remediation ladder: before keeping an op float32, try per-channel weights (when the
+  // quantization is per-tensor), then its output range from each of `clipping` in order
+  // (calibrations of the same images by other methods, e.g. percentile and mse).
+  bool ladder = false;
+  std::vector<quant::CalibrationResult> clipping;
 };
 
 struct MaxDropResult {
   SensitivityResult sensitivity;
   int64_t float_file_bytes = 0;
   double float_us_per_image = 0;
-  std::vector<MixedStep> steps;  // steps[0] keeps nothing; the last one is the chosen model
-  bool met = false;              // the last step is within the budget
+  std::vector<MixedStep> steps;  // steps[0] is every op int8; then one change per step
+  int chosen = 0;                // the step written: the last accepted one
+  bool met = false;              // the chosen step is within the budget
   runtime::Graph graph;          // the chosen model, quantization record set
   quant::QuantizeReport report;
   nlohmann::json record;
 };
 
 // Greedy search: ranks the ops by layer_sensitivity (skipped when the all-int8 model is already
-// within the budget), then keeps them float32 one at a time in that order.
+// within the budget), then keeps them float32 one at a time in that order (with the ladder's
+// rungs tried first for each), stopping as soon as the budget is met.
 Result<MaxDropResult> keep_float_within_drop(const runtime::Graph& float_graph,
                                              const quant::CalibrationResult& calibration,
                                              const data::Dataset& held_out, const MaxDropOptions& options);

@@ -231,6 +231,7 @@ void insert_precision_borders(Graph& q, std::vector<std::optional<ActParams>>& a
 Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& calib, const QuantizeOptions& opt) {
   OCTET_RETURN_IF_ERROR(check_calibration(g, calib));
   OCTET_ASSIGN_OR_RETURN(const std::vector<bool> keep, resolve_ops(g, opt.keep_float));
+  OCTET_ASSIGN_OR_RETURN(const std::vector<bool> per_channel_op, resolve_ops(g, opt.per_channel_ops));
   QuantizeResult res;
   QuantizeReport& rep = res.report;
   Graph& q = res.graph;
@@ -352,8 +353,9 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
       constant_done[static_cast<size_t>(t)] = true;
       Tensor& dst = q.tensors[static_cast<size_t>(t)];
       if (weight) {
-        WeightQuant wq = quantize_weight_tensor(dst, op.type, opt.per_channel, opt.keep_ranges, opt.weight_bits);
-        describe_weights(row, src, wq, opt.per_channel, rep.warnings);
+        const bool per_channel = opt.per_channel || per_channel_op[i];
+        WeightQuant wq = quantize_weight_tensor(dst, op.type, per_channel, opt.keep_ranges, opt.weight_bits);
+        describe_weights(row, src, wq, per_channel, rep.warnings);
         if (opt.weight_bits < 8) row.weights_quant += ", " + std::to_string(opt.weight_bits) + "-bit range";
         ++rep.weights_quantized;
       }
@@ -625,8 +627,8 @@ Result<QuantizeResult> quantize_graph(const Graph& graph, const CalibrationResul
   if (options.mode != Mode::kInt8 && options.bias_correction) {
     return Status::Error("bias correction applies to int8 mode only");
   }
-  if (options.mode != Mode::kInt8 && !options.keep_float.empty()) {
-    return Status::Error("keeping operators in float32 applies to int8 mode only");
+  if (options.mode != Mode::kInt8 && (!options.keep_float.empty() || !options.per_channel_ops.empty())) {
+    return Status::Error("keeping operators in float32 or per-channel per operator applies to int8 mode only");
   }
   Result<QuantizeResult> r = Status::Error("unreachable");
   switch (options.mode) {
@@ -668,6 +670,7 @@ nlohmann::json quantization_record(const QuantizeOptions& options, const Calibra
   if (options.mode == Mode::kInt8 && options.weight_bits != 8) j["weight_bits"] = options.weight_bits;
   if (options.mode == Mode::kInt8 && options.activation_bits != 8) j["activation_bits"] = options.activation_bits;
   if (options.mode == Mode::kInt8 && !options.keep_float.empty()) j["keep_float"] = options.keep_float;
+  if (options.mode == Mode::kInt8 && !options.per_channel_ops.empty()) j["per_channel_ops"] = options.per_channel_ops;
   if (calibration != nullptr && options.mode == Mode::kInt8) {
     char hash[24];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(calibration->indices_hash));

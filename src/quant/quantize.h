@@ -51,6 +51,8 @@ struct QuantizeOptions {
   // output is quantized again (QUANTIZE, calibrated parameters) for int8 consumers; consecutive
   // kept ops share float32 tensors. Empty: the int8 graph exactly as without this option.
   std::vector<std::string> keep_float;
+  // int8 mode with per_channel = false: these ops (named as keep_float) get per-channel weights.
+  std::vector<std::string> per_channel_ops;
 };
 
 // The ops `names` designate (QuantizeOptions::keep_float), as a flag per op of `graph`. An unknown
@@ -104,7 +106,7 @@ Result<QuantizeResult> quantize_graph(const runtime::Graph& graph, const Calibra
 
 // The record stored as "octet.quantization" (compact JSON): mode, per_channel, io (int8),
 // min_elements (dynamic), keep_ranges (only when set), weight_bits / activation_bits (only when
-// below 8), bias_correction (only when set), keep_float (as given, only when set), and for int8 the calibration method (and percentile for "percentile"),
+// below 8), bias_correction (only when set), keep_float and per_channel_ops (as given, only when set), and for int8 the calibration method (and percentile for "percentile"),
 // samples, seed and FNV-1a hash of the sample indices (samples_requested only when it differs
 // from samples). `extra` entries (e.g. the dataset) are merged in.
 nlohmann::json quantization_record(const QuantizeOptions& options, const CalibrationResult* calibration,

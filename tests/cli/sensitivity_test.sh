@@ -86,7 +86,38 @@ assert j['record']['held_out'] == {'split': 'train', 'last': 300}, j['record']
 assert j['quantized_file_bytes'] == steps[-1]['file_bytes'], j
 "
 
+# The ladder: per-channel weights (per-tensor base), percentile and mse ranges, then float32.
+run "quantize --max-drop --ladder" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" \
+  --samples 100 --activation-bits 2 --weight-bits 2 --per-tensor --ladder --max-drop 0 --held-out 300 --threads 2 \
+  --json --out "$work/ladder.tflite"
+check "ladder steps" python3 -c "
+import json
+j = json.load(open('$work/last.out'))
+m = j['max_drop']
+steps = m['steps']
+assert m['ladder'] and steps[0]['change'] == 'every op int8' and steps[0]['accepted'], steps[0]
+rungs = [s['change'].split(' for ')[0] for s in steps if ' for ' in s['change']]
+assert 'per-channel weights' in rungs and 'percentile range' in rungs and 'mse range' in rungs, rungs
+best = steps[0]['accuracy']
+for s in steps[1:]:
+    if s['change'].startswith('keep '):
+        assert s['accepted'], s  # keeping an op float always stays
+    elif s['accepted']:
+        assert s['accuracy'] > best or s['drop_pp'] <= 0, (s, best)  # a rung stays only when it helps
+    else:
+        assert s['accuracy'] <= best, (s, best)
+    if s['accepted']:
+        best = s['accuracy']
+chosen = steps[m['chosen_step']]
+assert chosen['accepted'] and j['quantized_file_bytes'] == chosen['file_bytes'], chosen
+assert j['record'].get('keep_float', []) == chosen['kept_float'], (j['record'], chosen)
+assert j['record'].get('per_channel_ops', []) == chosen['per_channel'], (j['record'], chosen)
+assert j['record'].get('clipping', {}) == chosen['clipping'], (j['record'], chosen)
+"
+
 # Errors name the problem and the file.
+expect_error "ladder needs max-drop" "give --max-drop too" \
+  "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --ladder --out "$work/x.tflite"
 expect_error "unknown op" "no operator outputs 'nope'" \
   "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --keep-float nope --out "$work/x.tflite"
 expect_error "op index out of range" "f.tflite.*operator index 99 is out of range" \

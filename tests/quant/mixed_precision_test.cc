@@ -230,6 +230,21 @@ TEST(MixedPrecision, KeptOutputGetsAnInt8TwinForInt8Io) {
   EXPECT_EQ(input_of(r->graph, producer(r->graph, "probabilities")).type, DataType::kFloat32);
 }
 
+TEST(MixedPrecision, PerChannelOpsOverridePerTensorWeights) {
+  Graph g = make_small_cnn(1);
+  CalibrationResult c = calibrated(g);
+  QuantizeOptions o;
+  o.per_channel = false;
+  o.per_channel_ops = {"dense"};
+  auto r = quantize_graph(g, &c, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Graph& q = r->graph;
+  EXPECT_EQ(q.tensors[static_cast<size_t>(producer(q, "conv").inputs[1])].quant.scale.size(), 1u);
+  EXPECT_EQ(q.tensors[static_cast<size_t>(producer(q, "dense").inputs[1])].quant.scale.size(), 3u);  // 3 classes
+  EXPECT_EQ(q.tensors[static_cast<size_t>(producer(q, "dense").inputs[2])].quant.scale.size(), 3u);  // bias follows
+  EXPECT_EQ(quantization_record(o, &c)["per_channel_ops"], nlohmann::json::array({"dense"}));
+}
+
 TEST(MixedPrecision, BadNamesAndModesAreRefused) {
   Graph g = make_small_cnn(1);
   CalibrationResult c = calibrated(g);
