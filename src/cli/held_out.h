@@ -2,7 +2,6 @@
 // calibration images and a held-out split (its last N images), and the calibration on the former.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
 
