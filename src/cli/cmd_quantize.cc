@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/held_out.h"
 #include "core/progress.h"
 #include "data/loader.h"
 #include "quant/calibrate.h"
@@ -28,7 +29,33 @@ struct QuantizeArgs {
   int threads = 0;
   double percentile = 99.999;
   int weight_bits = 8, activation_bits = 8;
+  std::vector<std::string> keep_float;
+  double max_drop = -1;  // percentage points; < 0: not given
+  bool ladder = false;
+  int64_t held_out = 1000;
 };
+
+std::string steps_table(const eval::MaxDropResult& m) {
+  std::string t = "  mixed precision (held-out accuracy, file bytes, us/image at batch 1 on one thread):\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "  %-5s %9s %10s %11s %9s  %-8s %s\n", "step", "accuracy", "drop (pp)", "bytes",
+                "us/image", "", "change");
+  t += line;
+  std::snprintf(line, sizeof line, "  %-5s %8.2f%% %10s %11lld %9.1f  %-8s %s\n", "-", 100 * m.sensitivity.float_accuracy, "",
+                static_cast<long long>(m.float_file_bytes), m.float_us_per_image, "", "float32 model");
+  t += line;
+  for (size_t i = 0; i < m.steps.size(); ++i) {
+    const eval::MixedStep& s = m.steps[i];
+    std::snprintf(line, sizeof line, "  %-5zu %8.2f%% %10.2f %11lld %9.1f  %-8s %s\n", i, 100 * s.accuracy, s.drop_pp,
+                  static_cast<long long>(s.file_bytes), s.us_per_image,
+                  static_cast<int>(i) == m.chosen ? "chosen" : s.accepted ? "kept" : "undone", s.change.c_str());
+    t += line;
+  }
+  std::string kept;
+  for (const std::string& k : m.steps[static_cast<size_t>(m.chosen)].kept_names) kept += (kept.empty() ? "" : ", ") + k;
+  t += "  kept float32: " + (kept.empty() ? std::string("none") : kept) + "\n";
+  return t;
+}
 
 Status run_quantize(const QuantizeArgs& a) {
   const double t_start = now_seconds();
@@ -61,6 +88,15 @@ Status run_quantize(const QuantizeArgs& a) {
     return Status::Error("unknown --calibration '" + a.calibration + "' (available: " +
                          quant::calibration_method_list() + ")");
   }
+  const bool max_drop = a.max_drop >= 0;
+  if ((max_drop || !a.keep_float.empty()) && opt.mode != quant::Mode::kInt8) {
+    return Status::Error("--keep-float and --max-drop apply to --mode int8 only");
+  }
+  if (a.ladder && !max_drop) return Status::Error("--ladder is part of the --max-drop search; give --max-drop too");
+  if (max_drop && !a.keep_float.empty()) {
+    return Status::Error("give either --keep-float (a fixed list) or --max-drop (a search), not both");
+  }
+  opt.keep_float = a.keep_float;
 
   OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::load_tflite(a.model));
   OCTET_RETURN_IF_ERROR(quant::check_float_graph(graph).with_context(a.model));
@@ -83,8 +119,43 @@ Status run_quantize(const QuantizeArgs& a) {
   }
 
   const double t_quantize = now_seconds();
-  auto ptq = quant::post_training_quantize(graph, splits ? &splits->train : nullptr, opt, copt, extra);
-  if (!ptq.ok()) return ptq.status().with_context(splits ? a.model + " (calibration on " + splits->name + ")" : a.model);
+  std::optional<eval::MaxDropResult> search;
+  Result<quant::PtqResult> ptq = Status::Error("unreachable");
+  if (max_drop) {
+    // Calibrate on the training images before the held-out ones, then search.
+    OCTET_ASSIGN_OR_RETURN(HeldOutCalibration hc, calibrate_with_held_out(graph, a.model, *splits, a.held_out, copt));
+    extra["dataset"] = hc.dataset;
+    extra["held_out"] = {{"split", "train"}, {"last", a.held_out}};
+    extra["max_drop_pp"] = a.max_drop;
+    eval::MaxDropOptions mo;
+    mo.sensitivity.quantize = opt;
+    mo.sensitivity.threads = a.threads;
+    mo.max_drop_pp = a.max_drop;
+    mo.record_extra = extra;
+    mo.ladder = a.ladder;
+    if (a.ladder) {
+      // The same images (same seed, same count) calibrated by the clipping methods the ladder tries.
+      for (const char* method : {"percentile", "mse"}) {
+        quant::CalibrationOptions alt = copt;
+        alt.method = method;
+        auto c = quant::calibrate(graph, hc.split.calibration, alt);
+        if (!c.ok()) return c.status().with_context(a.model + " (" + method + " calibration on " + hc.dataset + ")");
+        mo.clipping.push_back(std::move(c).value());
+      }
+    }
+    auto found = eval::keep_float_within_drop(graph, hc.calibration, hc.split.held_out, mo);
+    if (!found.ok()) return found.status().with_context(a.model);
+    search = std::move(found).value();
+    quant::PtqResult p;
+    p.quantized.graph = search->graph;
+    p.quantized.report = search->report;
+    p.calibration = std::move(hc.calibration);
+    p.record = search->record;
+    ptq = std::move(p);
+  } else {
+    ptq = quant::post_training_quantize(graph, splits ? &splits->train : nullptr, opt, copt, extra);
+    if (!ptq.ok()) return ptq.status().with_context(splits ? a.model + " (calibration on " + splits->name + ")" : a.model);
+  }
   const std::optional<quant::CalibrationResult>& calib = ptq->calibration;
   // Every warning (calibration's too) names the file it is about: the report may be read alone.
   for (std::string& w : ptq->quantized.report.warnings) w = a.model + ": " + w;
@@ -113,6 +184,13 @@ Status run_quantize(const QuantizeArgs& a) {
   std::snprintf(sizes, sizeof sizes, "  file: %ju bytes float32 -> %ju bytes %s (%.2fx smaller); conversion %.2f s, total %.2f s\n",
                 float_bytes, quant_bytes, a.mode.c_str(), ratio, convert_seconds, total_seconds);
   text += sizes;
+  if (search) {
+    text += steps_table(*search);
+    char verdict[256];
+    std::snprintf(verdict, sizeof verdict, "  budget %.2f pp on the last %lld training images: %s\n", a.max_drop,
+                  static_cast<long long>(a.held_out), search->met ? "met" : "NOT met (every op tried)");
+    text += verdict;
+  }
   std::fputs(text.c_str(), stderr);
 
   if (a.json) {
@@ -130,6 +208,29 @@ Status run_quantize(const QuantizeArgs& a) {
     // The exact training-split images calibrated on, so other tools can calibrate on the same ones.
     if (calib) j["calibration_indices"] = calib->indices;
     if (ptq->equalization) j["equalization"] = quant::equalize_report_json(*ptq->equalization);
+    if (search) {
+      nlohmann::json steps = nlohmann::json::array();
+      for (const eval::MixedStep& s : search->steps) {
+        steps.push_back({{"change", s.change}, {"accepted", s.accepted}, {"kept_float", s.kept_names},
+                         {"kept_op_indices", s.kept}, {"per_channel", s.per_channel}, {"clipping", s.clipping},
+                         {"accuracy", s.accuracy}, {"drop_pp", s.drop_pp}, {"file_bytes", s.file_bytes},
+                         {"us_per_image", s.us_per_image}});
+      }
+      nlohmann::json ranking = nlohmann::json::array();
+      for (const eval::OpSensitivity& o : search->sensitivity.ops)
+        ranking.push_back({{"op_index", o.op_index}, {"output", o.output}, {"drop_pp", o.drop_pp}});
+      j["max_drop"] = {{"budget_pp", a.max_drop},
+                       {"met", search->met},
+                       {"held_out", {{"split", "train"}, {"last", a.held_out}}},
+                       {"float_accuracy", search->sensitivity.float_accuracy},
+                       {"float_file_bytes", search->float_file_bytes},
+                       {"float_us_per_image", search->float_us_per_image},
+                       {"ladder", a.ladder},
+                       {"chosen_step", search->chosen},
+                       {"kept_float", search->steps[static_cast<size_t>(search->chosen)].kept_names},
+                       {"steps", steps},
+                       {"sensitivity_ranking", ranking}};
+    }
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     std::printf("written     %s (%ju bytes, %s; float32 %ju bytes, %.2fx smaller)\n", a.out.c_str(), quant_bytes,
@@ -172,6 +273,20 @@ Runner add_quantize_command(CLI::App& app) {
                 "Also store calibrated activation min/max and weight channel min/max in the file (TFLite ignores them)");
   auto* io = cmd->add_option("--io", args->io, "int8 model input/output type: int8, uint8 or float (QUANTIZE/DEQUANTIZE at the boundary)")
       ->default_val("int8")->check(CLI::IsMember({"int8", "uint8", "float"}));
+  cmd->add_option("--keep-float", args->keep_float,
+                  "int8: keep these ops float32 (output tensor names or op indices, comma-separated); "
+                  "DEQUANTIZE/QUANTIZE go around them")
+      ->delimiter(',');
+  cmd->add_option("--max-drop", args->max_drop,
+                  "int8: keep the most sensitive ops float32, one at a time, until the top-1 drop versus the float "
+                  "model is at most this many percentage points on the held-out split (see --held-out)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_flag("--ladder", args->ladder,
+                "With --max-drop, before keeping an op float32 try: per-channel weights (with --per-tensor), then its "
+                "output range from percentile, then mse calibration; a rung stays only if it raises the accuracy. "
+                "(TFLite's int16x8 mode is not implemented in octet, so it is not a rung.)");
+  cmd->add_option("--held-out", args->held_out, std::string(kHeldOutHelp) + " (with --max-drop)")
+      ->default_val(1000)->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_option("--seed", args->seed, "Seed choosing the calibration images")->default_val(42);
   cmd->add_option("--threads", args->threads, "Threads")->check(CLI::Range(1, 256))->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON object (report, sizes, timings) on stdout");

@@ -20,6 +20,7 @@ Runner add_compare_command(CLI::App& app);
 Runner add_bench_command(CLI::App& app);
 Runner add_run_command(CLI::App& app);
 Runner add_calibration_check_command(CLI::App& app);
+Runner add_sensitivity_command(CLI::App& app);
 
 // Shared by commands: a default thread count (all cores) and output-path safety checks.
 int default_threads();

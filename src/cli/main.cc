@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   add(add_bench_command);
   add(add_run_command);
   add(add_calibration_check_command);
+  add(add_sensitivity_command);
   CLI11_PARSE(app, argc, argv);
   octet::Progress::set_quiet(quiet);
   for (auto& [sub, run] : commands) {

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "core/progress.h"
 #include "runtime/interpreter.h"
@@ -295,7 +296,8 @@ Result<CompareResult> compare_graphs(const Graph& reference, const Graph& test, 
   const int classes = d.num_classes();
   std::vector<int64_t> idx(batch);
   std::vector<float> x, a, b;
-  Progress progress("comparing", n, "images");
+  std::optional<Progress> progress;
+  if (options.progress) progress.emplace("comparing", n, "images");
   for (int64_t begin = 0; begin < n; begin += batch) {
     const int cur = static_cast<int>(std::min<int64_t>(batch, n - begin));
     if (cur != ri->batch()) {
@@ -339,9 +341,9 @@ Result<CompareResult> compare_graphs(const Graph& reference, const Graph& test, 
       result.reference_correct += top_a == label;
       result.test_correct += top_b == label;
     }
-    progress.update(begin + cur);
+    if (progress) progress->update(begin + cur);
   }
-  progress.finish();
+  if (progress) progress->finish();
   return result;
 }
 

@@ -72,6 +72,7 @@ struct CompareOptions {
   int batch = 100;
   int threads = 1;
   runtime::KernelChoice kernels = runtime::KernelChoice::kAuto;  // for both models
+  bool progress = true;  // a progress bar on stderr (callers comparing many models draw their own)
 };
 
 struct CompareResult {

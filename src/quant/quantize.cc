@@ -186,8 +186,52 @@ Status check_calibration(const Graph& g, const CalibrationResult& c) {
   return Status::Ok();
 }
 
+// Mixed precision: activations produced by kept ops (and a float model input) stay float32 in
+// `is_float`; every read across the int8/float32 border goes through a twin tensor made once by a
+// DEQUANTIZE or QUANTIZE right before its first reader. A float32 graph output becomes its int8
+// twin unless the model I/O is float. Twins get the activation's parameters in `act`.
+void insert_precision_borders(Graph& q, std::vector<std::optional<ActParams>>& act, const std::vector<bool>& keep,
+                              IoType io, std::vector<bool>& is_float) {
+  const size_t n = q.tensors.size();
+  is_float.assign(n, false);
+  if (io == IoType::kFloat)
+    for (int32_t t : q.inputs) is_float[static_cast<size_t>(t)] = true;
+  for (size_t i = 0; i < q.ops.size(); ++i)
+    if (keep[i]) is_float[static_cast<size_t>(q.ops[i].outputs[0])] = true;
+  std::vector<int32_t> twin(n, -1);
+  std::vector<Op> ops;
+  auto twin_of = [&](int32_t t) {
+    const size_t ti = static_cast<size_t>(t);
+    if (twin[ti] < 0) {
+      const bool to_float = !is_float[ti];
+      Tensor copy;
+      copy.name = q.tensors[ti].name + (to_float ? "/dequantize" : "/quantize");
+      copy.shape = q.tensors[ti].shape;
+      twin[ti] = q.add_tensor(std::move(copy));
+      const std::optional<ActParams> params = act[ti];
+      act.push_back(params);
+      is_float.push_back(to_float);
+      ops.push_back(Op{to_float ? OpType::kDequantize : OpType::kQuantize, 1, {t}, {twin[ti]}, {}});
+    }
+    return twin[ti];
+  };
+  for (size_t i = 0; i < q.ops.size(); ++i) {
+    Op op = q.ops[i];
+    for (int32_t& t : op.inputs) {
+      if (t < 0 || static_cast<size_t>(t) >= n || !act[static_cast<size_t>(t)]) continue;  // constants
+      if (is_float[static_cast<size_t>(t)] != keep[i]) t = twin_of(t);
+    }
+    ops.push_back(std::move(op));
+  }
+  for (int32_t& t : q.outputs)
+    if (is_float[static_cast<size_t>(t)] && io != IoType::kFloat) t = twin_of(t);
+  q.ops = std::move(ops);
+}
+
 Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& calib, const QuantizeOptions& opt) {
   OCTET_RETURN_IF_ERROR(check_calibration(g, calib));
+  OCTET_ASSIGN_OR_RETURN(const std::vector<bool> keep, resolve_ops(g, opt.keep_float));
+  OCTET_ASSIGN_OR_RETURN(const std::vector<bool> per_channel_op, resolve_ops(g, opt.per_channel_ops));
   QuantizeResult res;
   QuantizeReport& rep = res.report;
   Graph& q = res.graph;
@@ -239,6 +283,9 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
     if (op.outputs.size() != 1) return Status::Error("operator " + std::to_string(i) + " must have one output");
     const int32_t out = op.outputs[0];
     row.output = g.tensors[static_cast<size_t>(out)].name;
+    const bool kept = keep[i];
+    row.kept_float = kept;
+    if (kept) row.notes.push_back("kept float32");
     const int32_t in0 = op.inputs.empty() ? -1 : op.inputs[0];
     if (in0 < 0 || g.tensors[static_cast<size_t>(in0)].is_constant || !act[static_cast<size_t>(in0)]) {
       return Status::Error("operator " + std::to_string(i) + " (" + row.op +
@@ -287,6 +334,14 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
         }
         continue;
       }
+      if (kept) {
+        if (weight) {
+          row.weights = src.name;
+          row.weights_quant = "float32 (kept float)";
+          ++rep.weights_kept_float;
+        }
+        continue;
+      }
       if (src.type != DataType::kFloat32) continue;  // int32 shape / axis operands stay as they are
       if (!weight && !bias) {
         return Status::Error("operator " + std::to_string(i) + " (" + row.op + ") has the float constant input " +
@@ -298,14 +353,17 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
       constant_done[static_cast<size_t>(t)] = true;
       Tensor& dst = q.tensors[static_cast<size_t>(t)];
       if (weight) {
-        WeightQuant wq = quantize_weight_tensor(dst, op.type, opt.per_channel, opt.keep_ranges, opt.weight_bits);
-        describe_weights(row, src, wq, opt.per_channel, rep.warnings);
+        const bool per_channel = opt.per_channel || per_channel_op[i];
+        WeightQuant wq = quantize_weight_tensor(dst, op.type, per_channel, opt.keep_ranges, opt.weight_bits);
+        describe_weights(row, src, wq, per_channel, rep.warnings);
         if (opt.weight_bits < 8) row.weights_quant += ", " + std::to_string(opt.weight_bits) + "-bit range";
         ++rep.weights_quantized;
       }
     }
     // Bias after the weights: its scales are S_in * S_w[c] (§2.6).
-    if (has_weights(op.type)) {
+    if (has_weights(op.type) && kept) {
+      row.bias_quant = op.inputs.size() > 2 && op.inputs[2] >= 0 ? "float32" : "none";
+    } else if (has_weights(op.type)) {
       const int32_t wt = op.inputs.size() > 1 ? op.inputs[1] : -1;
       const int32_t bt = op.inputs.size() > 2 ? op.inputs[2] : -1;
       row.bias_quant = "none";
@@ -341,9 +399,12 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
     rep.layers.push_back(std::move(row));
   }
 
-  // Every activation becomes int8 with its parameters.
+  std::vector<bool> is_float(q.tensors.size(), false);
+  if (std::find(keep.begin(), keep.end(), true) != keep.end()) insert_precision_borders(q, act, keep, opt.io, is_float);
+
+  // Every activation becomes int8 with its parameters (but those mixed precision keeps float).
   for (size_t t = 0; t < q.tensors.size(); ++t) {
-    if (!act[t]) continue;
+    if (!act[t] || is_float[t]) continue;
     Tensor& dst = q.tensors[t];
     dst.type = DataType::kInt8;
     dst.quant = {};
@@ -371,12 +432,15 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
       inner.name += "_int8";
       return q.add_tensor(std::move(outer));
     };
+    // Mixed precision already made float32 I/O float: nothing to add there.
     for (int32_t& t : q.inputs) {
+      if (q.tensors[static_cast<size_t>(t)].type == DataType::kFloat32) continue;
       const int32_t outer = boundary_tensor(t);
       prologue.push_back(Op{OpType::kQuantize, 1, {outer}, {t}, {}});
       t = outer;
     }
     for (int32_t& t : q.outputs) {
+      if (q.tensors[static_cast<size_t>(t)].type == DataType::kFloat32) continue;
       const int32_t outer = boundary_tensor(t);
       epilogue.push_back(Op{opt.io == IoType::kFloat ? OpType::kDequantize : OpType::kQuantize, 1, {t}, {outer}, {}});
       t = outer;
@@ -497,6 +561,33 @@ Result<QuantizeResult> quantize_float16(const Graph& g) {
 
 }  // namespace
 
+Result<std::vector<bool>> resolve_ops(const Graph& g, const std::vector<std::string>& names) {
+  std::vector<bool> flags(g.ops.size(), false);
+  for (const std::string& name : names) {
+    int found = -1;
+    if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos) {
+      if (name.size() <= 9 && std::stoll(name) < static_cast<long long>(g.ops.size())) found = std::stoi(name);
+      if (found < 0) {
+        return Status::Error("operator index " + name + " is out of range (the model has " + std::to_string(g.ops.size()) +
+                             " operators)");
+      }
+    } else {
+      for (size_t i = 0; i < g.ops.size() && found < 0; ++i)
+        for (int32_t t : g.ops[i].outputs)
+          if (t >= 0 && g.tensors[static_cast<size_t>(t)].name == name) found = static_cast<int>(i);
+      if (found < 0) {
+        std::string known;
+        for (const Op& op : g.ops)
+          if (!op.outputs.empty() && op.outputs[0] >= 0)
+            known += (known.empty() ? "" : ", ") + quoted(g.tensors[static_cast<size_t>(op.outputs[0])].name);
+        return Status::Error("no operator outputs " + quoted(name) + " (operator outputs: " + known + ")");
+      }
+    }
+    flags[static_cast<size_t>(found)] = true;
+  }
+  return flags;
+}
+
 Status check_float_graph(const Graph& g) {
   for (size_t i = 0; i < g.ops.size(); ++i) {
     if (g.ops[i].type == OpType::kQuantize || g.ops[i].type == OpType::kDequantize) {
@@ -535,6 +626,9 @@ Result<QuantizeResult> quantize_graph(const Graph& graph, const CalibrationResul
   }
   if (options.mode != Mode::kInt8 && options.bias_correction) {
     return Status::Error("bias correction applies to int8 mode only");
+  }
+  if (options.mode != Mode::kInt8 && (!options.keep_float.empty() || !options.per_channel_ops.empty())) {
+    return Status::Error("keeping operators in float32 or per-channel per operator applies to int8 mode only");
   }
   Result<QuantizeResult> r = Status::Error("unreachable");
   switch (options.mode) {
@@ -576,6 +670,8 @@ nlohmann::json quantization_record(const QuantizeOptions& options, const Calibra
   if (options.mode == Mode::kInt8 && options.equalize) j["equalize"] = true;
   if (options.mode == Mode::kInt8 && options.weight_bits != 8) j["weight_bits"] = options.weight_bits;
   if (options.mode == Mode::kInt8 && options.activation_bits != 8) j["activation_bits"] = options.activation_bits;
+  if (options.mode == Mode::kInt8 && !options.keep_float.empty()) j["keep_float"] = options.keep_float;
+  if (options.mode == Mode::kInt8 && !options.per_channel_ops.empty()) j["per_channel_ops"] = options.per_channel_ops;
   if (calibration != nullptr && options.mode == Mode::kInt8) {
     char hash[24];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(calibration->indices_hash));

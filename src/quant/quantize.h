@@ -49,7 +49,18 @@ struct QuantizeOptions {
   bool bias_correction = false;
   // Cross-layer equalization of the float graph before calibration (equalize.h, §6.7).
   bool equalize = false;
+  // int8 mode, mixed precision: operators kept in float32, each named by its output tensor or by
+  // its index ("3"). A kept op reads float inputs (DEQUANTIZE after an int8 producer) and its
+  // output is quantized again (QUANTIZE, calibrated parameters) for int8 consumers; consecutive
+  // kept ops share float32 tensors. Empty: the int8 graph exactly as without this option.
+  std::vector<std::string> keep_float;
+  // int8 mode with per_channel = false: these ops (named as keep_float) get per-channel weights.
+  std::vector<std::string> per_channel_ops;
 };
+
+// The ops `names` designate (QuantizeOptions::keep_float), as a flag per op of `graph`. An unknown
+// name or an index out of range is an error naming it.
+Result<std::vector<bool>> resolve_ops(const runtime::Graph& graph, const std::vector<std::string>& names);
 
 // One row per op (and one for each graph input), in execution order.
 struct LayerReport {
@@ -66,6 +77,7 @@ struct LayerReport {
   std::string weights_quant;  // e.g. "int8 per-channel (32)", "float32 (288 < 1024 elements)"
   float weight_scale_min = 0, weight_scale_max = 0;
   std::string bias_quant;     // "int32", "float32", "float16", "none"
+  bool kept_float = false;    // int8 mode: the op computes in float32 (QuantizeOptions::keep_float)
   std::vector<std::string> notes;
 };
 
@@ -97,7 +109,7 @@ Result<QuantizeResult> quantize_graph(const runtime::Graph& graph, const Calibra
 
 // The record stored as "octet.quantization" (compact JSON): mode, per_channel, io (int8),
 // min_elements (dynamic), keep_ranges (only when set), weight_bits / activation_bits (only when
-// below 8), bias_correction and equalize (only when set), and for int8 the calibration method (and percentile for "percentile"),
+// below 8), bias_correction and equalize (only when set), keep_float and per_channel_ops (as given, only when set), and for int8 the calibration method (and percentile for "percentile"),
 // samples, seed and FNV-1a hash of the sample indices (samples_requested only when it differs
 // from samples). `extra` entries (e.g. the dataset) are merged in.
 nlohmann::json quantization_record(const QuantizeOptions& options, const CalibrationResult* calibration,

@@ -19,6 +19,7 @@ std::string printf_string(const char* f, ...) {
 }
 
 std::string what_quantized(const LayerReport& l) {
+  if (l.kept_float) return l.weights.empty() ? "kept float32" : "kept float32 (w float32, b " + l.bias_quant + ")";
   std::string s;
   if (!l.weights_quant.empty()) {
     s = "w " + l.weights_quant;
@@ -84,6 +85,7 @@ nlohmann::json report_json(const QuantizeReport& r) {
       }
       j["bias"] = l.bias_quant;
     }
+    if (l.kept_float) j["kept_float"] = true;
     if (!l.notes.empty()) j["notes"] = l.notes;
     layers.push_back(std::move(j));
   }
