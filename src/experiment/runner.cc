@@ -1,5 +1,6 @@
 #include "experiment/runner.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -70,6 +71,56 @@ json interval_json(const report::Interval& i) { return json::array({i.low, i.hig
 
 // +-inf SQNR (identical tensors) has no JSON number: null, as docs/results.md says.
 json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+// The sweep of one model: full integer at every calibration method x bits, each model serialized
+// and read back (what a file would hold), evaluated on `test`, then dropped (not kept on disk).
+Result<json> sweep_model(const Spec& spec, const ModelEntry& entry, const runtime::Graph& float_graph,
+                         const data::Dataset& calib_set, const data::Dataset& test, const std::string& dataset_name,
+                         int threads, Stages& stages) {
+  const SweepSettings& sw = *spec.sweep;
+  json points = json::array();
+  for (const std::string& method : sw.calibration) {
+    for (int bits : sw.bits) {
+      const int wbits = sw.apply_to == "activations" ? 8 : bits;
+      const int abits = sw.apply_to == "weights" ? 8 : bits;
+      stages.next("sweep " + entry.label + ": " + method + " calibration, " + std::to_string(wbits) + "-bit weights, " +
+                  std::to_string(abits) + "-bit activations, on " + std::to_string(test.size()) + " test images");
+      quant::QuantizeOptions qo;
+      qo.mode = quant::Mode::kInt8;
+      OCTET_ASSIGN_OR_RETURN(qo.io, quant::parse_io(spec.quantize.io));
+      qo.per_channel = spec.quantize.per_channel;
+      qo.weight_bits = wbits;
+      qo.activation_bits = abits;
+      quant::CalibrationOptions co;
+      co.samples = spec.quantize.samples;
+      co.seed = spec.seed;
+      co.method = method;
+      co.observer.bits = abits;  // kl and mse search their clip for this many levels
+      co.threads = threads;
+      const std::string what = entry.label + " " + method + " W" + std::to_string(wbits) + "A" + std::to_string(abits);
+      auto ptq = quant::post_training_quantize(float_graph, &calib_set, qo, co);
+      if (!ptq.ok()) return ptq.status().with_context(spec.origin + ": sweep " + what);
+      OCTET_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, tflite::serialize_tflite(ptq->quantized.graph));
+      OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::parse_tflite(bytes.data(), bytes.size(), what));
+      eval::EvalOptions eo;
+      eo.threads = threads;
+      auto ev = eval::evaluate_graph(graph, test, eo);
+      if (!ev.ok()) return ev.status().with_context(spec.origin + ": sweep " + what);
+      points.push_back({{"model", entry.label},
+                        {"dataset", dataset_name},
+                        {"calibration", method},
+                        {"bits", bits},
+                        {"weight_bits", wbits},
+                        {"activation_bits", abits},
+                        {"bytes", bytes.size()},
+                        {"samples", ev->samples},
+                        {"correct", ev->correct},
+                        {"accuracy", ev->accuracy()},
+                        {"ci95", interval_json(report::wilson_interval(ev->correct, ev->samples))}});
+    }
+  }
+  return points;
+}
 
 }  // namespace
 
@@ -167,12 +218,14 @@ Result<json> Runner::run(const Spec& original) {
   const int quantized_per_model = static_cast<int>(spec.precisions.size()) - 1;
   // Per model: data, train, evaluate + time the float, then quantize, evaluate + time and compare
   // each quantized precision; one final stage writes the outputs.
-  Stages stages(spec.name, static_cast<int>(spec.models.size()) * (3 + 3 * quantized_per_model) + 1);
+  const int sweep_points = spec.sweep ? static_cast<int>(spec.sweep->bits.size() * spec.sweep->calibration.size()) : 0;
+  Stages stages(spec.name, static_cast<int>(spec.models.size()) * (3 + 3 * quantized_per_model + sweep_points) + 1);
   std::vector<Measured> measured;
   json datasets = json::array();
   std::vector<report::GridCell> grid;
   std::vector<std::string> grid_class_names;
   json comparisons = json::array();
+  json sweep_points_json = json::array();
 
   for (const ModelEntry& entry : spec.models) {
     stages.next("load " + entry.data);
@@ -317,6 +370,13 @@ Result<json> Runner::run(const Spec& original) {
         grid_class_names = test.class_names;
       }
     }
+
+    if (spec.sweep) {
+      const data::Dataset calib_set = seeded_subset(splits->train, spec.train.samples, spec.seed);
+      OCTET_ASSIGN_OR_RETURN(json points, sweep_model(spec, entry, measured[first].graph, calib_set, test, splits->name,
+                                                      options_.threads, stages));
+      for (json& p : points) sweep_points_json.push_back(std::move(p));
+    }
   }
 
   json models = json::array();
@@ -335,6 +395,9 @@ Result<json> Runner::run(const Spec& original) {
                   {"spec", spec.json},
                   {"models", models},
                   {"comparisons", comparisons}};
+  if (spec.sweep) results["sweep"] = {{"apply_to", spec.sweep->apply_to}, {"bits", spec.sweep->bits},
+                                      {"calibration", spec.sweep->calibration},
+                                      {"max_drop_pp", spec.sweep->max_drop_pp}, {"points", sweep_points_json}};
   results["tables"] = build_tables(results, spec.seeds_table);
 
   results["seconds"] = now_seconds() - t_start;
