@@ -60,7 +60,7 @@ struct SweepSettings {
   std::vector<int> bits;                 // 2..8, as listed (the table's columns)
   std::vector<std::string> calibration;  // minmax, ema, percentile, mse, kl
   std::string apply_to = "weights+activations";  // or "weights" / "activations" (the other stays 8)
-  double max_drop_pp = 1.0;  // a point "holds" while its accuracy is within this of float32's
+  double max_drop_pp = 1.0;  // the table names the fewest bits within this many points of float32
 };
 
 // What --quick changes: fewer epochs and images, shorter timing.
