@@ -224,6 +224,20 @@ cat > "$work/user/mine.json" <<'JSON'
 JSON
 run "user experiment" "$octet" -q run "$work/user/mine.json" --threads 2 --out "$work/u"
 check "user experiment outputs" bash -c "cd '$work/u/mine' && test -s tiny_float32.tflite && test -s tiny_int8.tflite && test -s predictions.svg"
+cat > "$work/user/wsweep.json" <<'JSON'
+{"name": "wsweep", "models": [{"model": "tiny.json", "data": "digits", "epochs": 1}], "precisions": ["float32"],
+ "sweep": {"bits": [8, 3], "calibration": ["ema"], "apply_to": "weights", "max_drop_pp": 100},
+ "latency": {"min_runs": 5, "min_seconds": 0.01}}
+JSON
+run "weights-only sweep" "$octet" -q run "$work/user/wsweep.json" --threads 2 --out "$work/u"
+check "weights-only sweep: activations stay 8-bit" python3 -c "
+import json
+r = json.load(open('$work/u/wsweep/results.json'))
+assert [(p['weight_bits'], p['activation_bits'], p['calibration']) for p in r['sweep']['points']] == [(8, 8, 'ema'), (3, 8, 'ema')]
+t = [t for t in r['tables'] if t['id'] == 'sweep'][0]
+assert t['title'] == 'Accuracy vs weight bits (activations 8-bit)' and t['rows'][0][-1] == '3 bits', t
+assert '<polyline' in open('$work/u/wsweep/accuracy_vs_bits.svg').read()
+"
 
 # Bad experiments fail with exit 1 and name the file and the key.
 echo '{"name": "x", "models": [{"model": "mnist_cnn", "data": "mnist"}], "precisions": ["float32"], "epochs": 2}' > "$work/unknown_key.json"
