@@ -216,11 +216,12 @@ std::string fewest_bits_within(const std::vector<json>& line, double float_acc, 
 
 // One line per model x calibration method; a colour family per model, a shade per method.
 std::string sweep_chart(const json& results) {
+  // Dark and light shades alternate so neighbouring methods stay apart.
   static const char* const kShades[4][5] = {
-      {"#08306b", "#2171b5", "#6baed6", "#4292c6", "#9ecae1"},  // blues
-      {"#7f2704", "#d94801", "#fd8d3c", "#f16913", "#fdae6b"},  // oranges
-      {"#00441b", "#238b45", "#74c476", "#41ab5d", "#a1d99b"},  // greens
-      {"#3f007d", "#6a51a3", "#9e9ac8", "#807dba", "#bcbddc"},  // purples
+      {"#08306b", "#6baed6", "#2171b5", "#9ecae1", "#4292c6"},  // blues
+      {"#7f2704", "#fd8d3c", "#d94801", "#fdae6b", "#f16913"},  // oranges
+      {"#00441b", "#74c476", "#238b45", "#a1d99b", "#41ab5d"},  // greens
+      {"#3f007d", "#9e9ac8", "#6a51a3", "#bcbddc", "#807dba"},  // purples
   };
   const json& sweep = results["sweep"];
   report::XYChart chart;
