@@ -1,5 +1,6 @@
 #include "experiment/outputs.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -170,6 +171,80 @@ std::string pareto_chart(const json& results) {
   return report::render_scatter_chart(chart);
 }
 
+std::string sweep_subject(const json& sweep) {
+  const std::string a = sweep["apply_to"];
+  if (a == "weights") return "weight bits (activations 8-bit)";
+  if (a == "activations") return "activation bits (weights 8-bit)";
+  return "bits of weights and activations";
+}
+
+double float_accuracy(const json& results, const json& model_name) {
+  for (const json& m : results["models"])
+    if (m["name"] == model_name && m["precision"] == "float32") return m["accuracy"];
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+// The sweep's points of one (model, method) pair, in the order of the sweep's bits.
+std::vector<json> sweep_line(const json& sweep, const json& model, const json& method) {
+  std::vector<json> line;
+  for (const json& b : sweep["bits"])
+    for (const json& p : sweep["points"])
+      if (p["model"] == model && p["calibration"] == method && p["bits"] == b) line.push_back(p);
+  return line;
+}
+
+// (model, dataset) in the order the points were measured.
+std::vector<std::pair<json, json>> sweep_models(const json& sweep) {
+  std::vector<std::pair<json, json>> out;
+  for (const json& p : sweep["points"]) {
+    std::pair<json, json> m{p["model"], p["dataset"]};
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+  }
+  return out;
+}
+
+// Where a model breaks: the fewest bits whose accuracy is within max_drop_pp of float32 ("none"
+// when no point is). Each point counts alone: kl at 8 bits can drop more than at 7 (README).
+std::string fewest_bits_within(const std::vector<json>& line, double float_acc, double max_drop_pp) {
+  int fewest = 0;
+  for (const json& p : line) {
+    const int bits = p["bits"];
+    if (100 * (float_acc - p["accuracy"].get<double>()) <= max_drop_pp && (fewest == 0 || bits < fewest)) fewest = bits;
+  }
+  return fewest == 0 ? "none" : std::to_string(fewest) + " bits";
+}
+
+// One line per model x calibration method; a colour family per model, a shade per method.
+std::string sweep_chart(const json& results) {
+  // Dark and light shades alternate so neighbouring methods stay apart.
+  static const char* const kShades[4][5] = {
+      {"#08306b", "#6baed6", "#2171b5", "#9ecae1", "#4292c6"},  // blues
+      {"#7f2704", "#fd8d3c", "#d94801", "#fdae6b", "#f16913"},  // oranges
+      {"#00441b", "#74c476", "#238b45", "#a1d99b", "#41ab5d"},  // greens
+      {"#3f007d", "#9e9ac8", "#6a51a3", "#bcbddc", "#807dba"},  // purples
+  };
+  const json& sweep = results["sweep"];
+  report::XYChart chart;
+  int64_t samples = sweep["points"].empty() ? 0 : sweep["points"][0]["samples"].get<int64_t>();
+  chart.title = "Accuracy vs " + sweep_subject(sweep) + " (" + std::to_string(samples) + " test images)";
+  chart.x_label = sweep["apply_to"] == "weights+activations" ? "bits (weights and activations)" : sweep_subject(sweep);
+  chart.y_label = "test accuracy (%)";
+  chart.y_max = 100;
+  chart.width = 900;  // room for the legend's "model method" names
+  const auto models = sweep_models(sweep);
+  for (size_t mi = 0; mi < models.size(); ++mi) {
+    for (size_t ci = 0; ci < sweep["calibration"].size(); ++ci) {
+      report::ChartSeries s;
+      s.name = models[mi].first.get<std::string>() + " " + sweep["calibration"][ci].get<std::string>();
+      s.color = kShades[mi % 4][ci % 5];
+      for (const json& p : sweep_line(sweep, models[mi].first, sweep["calibration"][ci]))
+        s.points.push_back({p["bits"].get<double>(), 100 * p["accuracy"].get<double>(), ""});
+      chart.series.push_back(std::move(s));
+    }
+  }
+  return report::render_line_chart(chart);
+}
+
 std::string settings_line(const json& r) {
   return "octet " + r["octet_version"].get<std::string>() + " (commit " + r["git_commit"].get<std::string>() +
          "), seed " + std::to_string(r["seed"].get<uint64_t>()) + ", " + std::to_string(r["threads"].get<int>()) +
@@ -229,6 +304,25 @@ json build_tables(const json& results, bool seeds_table) {
     }
     tables.push_back(ct);
   }
+  if (results.contains("sweep")) {
+    const json& sweep = results["sweep"];
+    const double max_drop = sweep["max_drop_pp"];
+    std::vector<std::string> header = {"Model", "Dataset", "Calibration", "Float32"};
+    for (const json& b : sweep["bits"]) header.push_back(std::to_string(b.get<int>()) + " bits");
+    header.push_back("Fewest bits within " + format("%g", max_drop) + " pp of float32");
+    json st = table("sweep", "Accuracy vs " + sweep_subject(sweep), header);
+    for (const auto& [model, dataset] : sweep_models(sweep)) {
+      const double float_acc = float_accuracy(results, model);
+      for (const json& method : sweep["calibration"]) {
+        const std::vector<json> line = sweep_line(sweep, model, method);
+        json row = json::array({model, dataset, method, percent(float_acc)});
+        for (const json& p : line) row.push_back(percent(p["accuracy"]));
+        row.push_back(fewest_bits_within(line, float_acc, max_drop));
+        st["rows"].push_back(row);
+      }
+    }
+    tables.push_back(st);
+  }
   return tables;
 }
 
@@ -260,6 +354,7 @@ Status write_outputs(const std::string& dir, const json& results, const std::vec
   std::vector<std::pair<std::string, std::string>> charts;  // (file stem, svg)
   charts.emplace_back("pareto", pareto_chart(results));
   for (const json& c : results["comparisons"]) charts.emplace_back(sqnr_chart_name(c), sqnr_chart(c));
+  if (results.contains("sweep")) charts.emplace_back("accuracy_vs_bits", sweep_chart(results));
   if (!grid.empty()) {
     report::GridOptions go;
     go.columns = 6;
@@ -287,6 +382,12 @@ Status write_outputs(const std::string& dir, const json& results, const std::vec
   }
   page.heading(2, "Accuracy vs inference time");
   page.svg(charts[0].second);
+  if (results.contains("sweep")) {
+    page.heading(2, "Accuracy vs " + sweep_subject(results["sweep"]));
+    page.paragraph("Full-integer models with narrower ranges inside int8 tensors, one per calibration method and "
+                   "bit width, evaluated on the test set; they are not kept on disk.");
+    page.svg(charts[1 + results["comparisons"].size()].second);
+  }
   if (!grid.empty()) {
     page.heading(2, "Sample predictions");
     page.svg(charts.back().second);

@@ -1,5 +1,6 @@
 #include "experiment/runner.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -71,11 +72,62 @@ json interval_json(const report::Interval& i) { return json::array({i.low, i.hig
 // +-inf SQNR (identical tensors) has no JSON number: null, as docs/results.md says.
 json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
+// The sweep of one model: full integer at every calibration method x bits, each model serialized
+// and read back (what a file would hold), evaluated on `test`, then dropped (not kept on disk).
+Result<json> sweep_model(const Spec& spec, const ModelEntry& entry, const runtime::Graph& float_graph,
+                         const data::Dataset& calib_set, const data::Dataset& test, const std::string& dataset_name,
+                         int threads, Stages& stages) {
+  const SweepSettings& sw = *spec.sweep;
+  json points = json::array();
+  for (const std::string& method : sw.calibration) {
+    for (int bits : sw.bits) {
+      const int wbits = sw.apply_to == "activations" ? 8 : bits;
+      const int abits = sw.apply_to == "weights" ? 8 : bits;
+      stages.next("sweep " + entry.label + ": " + method + " calibration, " + std::to_string(wbits) + "-bit weights, " +
+                  std::to_string(abits) + "-bit activations, on " + std::to_string(test.size()) + " test images");
+      quant::QuantizeOptions qo;
+      qo.mode = quant::Mode::kInt8;
+      OCTET_ASSIGN_OR_RETURN(qo.io, quant::parse_io(spec.quantize.io));
+      qo.per_channel = spec.quantize.per_channel;
+      qo.weight_bits = wbits;
+      qo.activation_bits = abits;
+      quant::CalibrationOptions co;
+      co.samples = spec.quantize.samples;
+      co.seed = spec.seed;
+      co.method = method;
+      co.observer.bits = abits;  // kl and mse search their clip for this many levels
+      co.threads = threads;
+      const std::string what = entry.label + " " + method + " W" + std::to_string(wbits) + "A" + std::to_string(abits);
+      auto ptq = quant::post_training_quantize(float_graph, &calib_set, qo, co);
+      if (!ptq.ok()) return ptq.status().with_context(spec.origin + ": sweep " + what);
+      OCTET_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, tflite::serialize_tflite(ptq->quantized.graph));
+      OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::parse_tflite(bytes.data(), bytes.size(), what));
+      eval::EvalOptions eo;
+      eo.threads = threads;
+      auto ev = eval::evaluate_graph(graph, test, eo);
+      if (!ev.ok()) return ev.status().with_context(spec.origin + ": sweep " + what);
+      points.push_back({{"model", entry.label},
+                        {"dataset", dataset_name},
+                        {"calibration", method},
+                        {"bits", bits},
+                        {"weight_bits", wbits},
+                        {"activation_bits", abits},
+                        {"bytes", bytes.size()},
+                        {"samples", ev->samples},
+                        {"correct", ev->correct},
+                        {"accuracy", ev->accuracy()},
+                        {"ci95", interval_json(report::wilson_interval(ev->correct, ev->samples))}});
+    }
+  }
+  return points;
+}
+
 }  // namespace
 
 struct Runner::TrainedModel {
   std::vector<uint8_t> tflite;  // the float32 file's bytes
   json training;                // record + history, for results.json
+  std::string origin;           // the file it was first written to (or copied from)
 };
 
 data::Dataset seeded_subset(data::Dataset d, int64_t n, uint64_t seed) {
@@ -114,8 +166,85 @@ Result<const data::DataSplits*> Runner::dataset(const std::string& name) {
   return &it->second;
 }
 
+namespace {
+
+// A float model trained earlier by another experiment of the same output folder.
+struct Sibling {
+  std::string path;
+  std::vector<uint8_t> bytes;
+  json training;  // its results.json "training" entry (record, subsets, history)
+};
+
+// Looks for `file` in the other experiment folders of `out_dir` (sorted by name) that was trained
+// exactly as `expected` (the training record this run would store) describes. The record inside
+// the .tflite is checked; the folder's results.json supplies what the record omits (the training
+// and test subsets, the dataset's path) and must list the file with its size on disk.
+std::optional<Sibling> find_sibling(const std::string& out_dir, const std::string& own_name, const std::string& file,
+                                    const json& expected, const Spec& spec, const std::string& data_source) {
+  std::error_code ec;
+  std::vector<fs::path> dirs;
+  for (const fs::directory_entry& d : fs::directory_iterator(out_dir, ec))
+    if (d.is_directory(ec) && d.path().filename() != own_name) dirs.push_back(d.path());
+  std::sort(dirs.begin(), dirs.end());
+  for (const fs::path& dir : dirs) {
+    const std::string path = (dir / file).string();
+    if (!fs::is_regular_file(path, ec) || !fs::is_regular_file(dir / "results.json", ec)) continue;
+    auto note = [&](const std::string& why) {
+      if (!Progress::quiet()) std::fprintf(stderr, "  not reusing %s: %s\n", path.c_str(), why.c_str());
+    };
+    auto bytes = read_file(path, uint64_t{1} << 31);
+    auto results_bytes = read_file((dir / "results.json").string(), uint64_t{1} << 31);
+    if (!bytes.ok() || !results_bytes.ok()) continue;
+    auto graph = tflite::parse_tflite(bytes->data(), bytes->size(), path);
+    if (!graph.ok()) {
+      note(graph.status().message());
+      continue;
+    }
+    json record;
+    for (const runtime::Metadata& m : graph->metadata)
+      if (m.name == nn::kTrainingMetadataName) record = json::parse(m.data.begin(), m.data.end(), nullptr, false);
+    if (!record.is_object()) {
+      note("it has no \"" + std::string(nn::kTrainingMetadataName) + "\" record");
+      continue;
+    }
+    record.erase("test_accuracy");
+    std::string differ;
+    for (const auto& [key, value] : expected.items())
+      if (key != "test_accuracy" && (!record.contains(key) || record[key] != value)) differ += (differ.empty() ? "" : ", ") + key;
+    for (const auto& [key, value] : record.items())
+      if (!expected.contains(key)) differ += (differ.empty() ? "" : ", ") + key;
+    if (!differ.empty()) {
+      note("its \"" + std::string(nn::kTrainingMetadataName) + "\" record differs in " + differ);
+      continue;
+    }
+    const json r = json::parse(results_bytes->begin(), results_bytes->end(), nullptr, false);
+    const json* training = nullptr;
+    if (r.is_object() && r.contains("models") && r["models"].is_array()) {
+      for (const json& m : r["models"])
+        if (m.value("file", "") == file && m.value("bytes", int64_t{-1}) == static_cast<int64_t>(bytes->size()) &&
+            m.contains("training"))
+          training = &m["training"];
+    }
+    bool same_data = false;
+    if (r.is_object() && r.contains("datasets") && r["datasets"].is_array())
+      for (const json& d : r["datasets"]) same_data = same_data || d.value("path", "") == data_source;
+    const json settings = r.is_object() ? r.value("settings", json::object()) : json::object();
+    const bool same_subsets = settings.contains("train") && settings["train"].value("samples", int64_t{-1}) == spec.train.samples &&
+                              settings.value("test_samples", int64_t{-1}) == spec.test_samples;
+    if (!training || !same_data || !same_subsets) {
+      note("its results.json does not list it with the same dataset path, training and test subsets");
+      continue;
+    }
+    return Sibling{path, std::move(bytes).value(), *training};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<const Runner::TrainedModel*> Runner::trained(const Spec& spec, const ModelEntry& entry,
-                                                    const data::DataSplits& splits, const data::Dataset& test) {
+                                                    const data::DataSplits& splits, const data::Dataset& test,
+                                                    std::string* reused_from) {
   nn::TrainOptions opt;
   opt.epochs = entry.epochs;
   opt.batch = spec.train.batch;
@@ -128,21 +257,40 @@ Result<const Runner::TrainedModel*> Runner::trained(const Spec& spec, const Mode
               opt.precise_bn_batches, spec.train.validation, spec.train.samples, spec.test_samples};
   auto it = models_.find(key.dump());
   if (it != models_.end()) {
-    if (!Progress::quiet()) std::fprintf(stderr, "  (same model and settings as trained earlier in this run: reused)\n");
+    *reused_from = it->second->origin;
+    if (!Progress::quiet()) std::fprintf(stderr, "  same model and settings as %s: reused\n", reused_from->c_str());
     return it->second.get();
   }
 
   OCTET_ASSIGN_OR_RETURN(nn::Model model, nn::Model::load(entry.model));
   OCTET_RETURN_IF_ERROR(model.build(opt.seed));
   OCTET_RETURN_IF_ERROR(nn::check_compatible(model, splits.train, "the training set"));
+  ThreadPool& pool = ThreadPool::global();
+  auto t = std::make_unique<TrainedModel>();
+
+  // The record this run would store (as export_graph writes it), to recognise a sibling's file.
+  json expected = nn::training_record(model, splits, opt, pool.num_threads(), spec.train.validation, 0.0);
+  expected["spec"] = model.spec();
+  expected["spec"].erase("description");
+  if (auto sibling = find_sibling(options_.out_dir, spec.name, entry.label + "_float32.tflite", expected, spec,
+                                  splits.source)) {
+    if (!Progress::quiet())
+      std::fprintf(stderr, "  %s was trained with identical settings (training record checked): copied, not trained\n",
+                   sibling->path.c_str());
+    t->tflite = std::move(sibling->bytes);
+    t->training = std::move(sibling->training);
+    t->training.erase("reused_from");
+    t->origin = sibling->path;
+    *reused_from = sibling->path;
+    return models_.emplace(key.dump(), std::move(t)).first->second.get();
+  }
+
   data::Dataset train = seeded_subset(splits.train, spec.train.samples, opt.seed);
   data::Dataset val = data::split_validation(train, spec.train.validation, opt.seed);
-  ThreadPool& pool = ThreadPool::global();
   OCTET_ASSIGN_OR_RETURN(auto history, nn::train(model, train, val.size() ? &val : nullptr, opt, pool));
   const double test_acc = nn::evaluate(model, test, pool);
   json record = nn::training_record(model, splits, opt, pool.num_threads(), spec.train.validation, test_acc);
   OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, nn::export_graph(model, record));
-  auto t = std::make_unique<TrainedModel>();
   OCTET_ASSIGN_OR_RETURN(t->tflite, tflite::serialize_tflite(graph));
   json epochs = json::array();
   for (const auto& e : history)
@@ -152,6 +300,7 @@ Result<const Runner::TrainedModel*> Runner::trained(const Spec& spec, const Mode
   t->training["train_images"] = train.size();
   t->training["validation_images"] = val.size();
   t->training["history"] = epochs;
+  t->origin = (fs::path(options_.out_dir) / spec.name / (entry.label + "_float32.tflite")).string();
   return models_.emplace(key.dump(), std::move(t)).first->second.get();
 }
 
@@ -167,12 +316,14 @@ Result<json> Runner::run(const Spec& original) {
   const int quantized_per_model = static_cast<int>(spec.precisions.size()) - 1;
   // Per model: data, train, evaluate + time the float, then quantize, evaluate + time and compare
   // each quantized precision; one final stage writes the outputs.
-  Stages stages(spec.name, static_cast<int>(spec.models.size()) * (3 + 3 * quantized_per_model) + 1);
+  const int sweep_points = spec.sweep ? static_cast<int>(spec.sweep->bits.size() * spec.sweep->calibration.size()) : 0;
+  Stages stages(spec.name, static_cast<int>(spec.models.size()) * (3 + 3 * quantized_per_model + sweep_points) + 1);
   std::vector<Measured> measured;
   json datasets = json::array();
   std::vector<report::GridCell> grid;
   std::vector<std::string> grid_class_names;
   json comparisons = json::array();
+  json sweep_points_json = json::array();
 
   for (const ModelEntry& entry : spec.models) {
     stages.next("load " + entry.data);
@@ -183,7 +334,8 @@ Result<json> Runner::run(const Spec& original) {
     const data::Dataset test = seeded_subset(splits->test, spec.test_samples, spec.seed);
 
     stages.next("train " + entry.label + " on " + splits->name + " (" + std::to_string(entry.epochs) + " epochs)");
-    auto trained_model = trained(spec, entry, *splits, test);
+    std::string reused_from;
+    auto trained_model = trained(spec, entry, *splits, test, &reused_from);
     if (!trained_model.ok()) return trained_model.status().with_context(spec.origin + ": " + entry.label);
     const TrainedModel& tm = **trained_model;
 
@@ -251,8 +403,10 @@ Result<json> Runner::run(const Spec& original) {
                   {"latency_batch", m.latency.batch},
                   {"latency_threads", spec.latency.threads},
                   {"confusion", confusion_rows(m.eval)}};
-      if (precision == "float32") m.record["training"] = tm.training;
-      else m.record["quantization"] = quantization;
+      if (precision == "float32") {
+        m.record["training"] = tm.training;
+        if (!reused_from.empty()) m.record["training"]["reused_from"] = reused_from;
+      } else m.record["quantization"] = quantization;
       measured.push_back(std::move(m));
     }
 
@@ -317,6 +471,13 @@ Result<json> Runner::run(const Spec& original) {
         grid_class_names = test.class_names;
       }
     }
+
+    if (spec.sweep) {
+      const data::Dataset calib_set = seeded_subset(splits->train, spec.train.samples, spec.seed);
+      OCTET_ASSIGN_OR_RETURN(json points, sweep_model(spec, entry, measured[first].graph, calib_set, test, splits->name,
+                                                      options_.threads, stages));
+      for (json& p : points) sweep_points_json.push_back(std::move(p));
+    }
   }
 
   json models = json::array();
@@ -335,6 +496,9 @@ Result<json> Runner::run(const Spec& original) {
                   {"spec", spec.json},
                   {"models", models},
                   {"comparisons", comparisons}};
+  if (spec.sweep) results["sweep"] = {{"apply_to", spec.sweep->apply_to}, {"bits", spec.sweep->bits},
+                                      {"calibration", spec.sweep->calibration},
+                                      {"max_drop_pp", spec.sweep->max_drop_pp}, {"points", sweep_points_json}};
   results["tables"] = build_tables(results, spec.seeds_table);
 
   results["seconds"] = now_seconds() - t_start;

@@ -32,8 +32,10 @@ struct RunOptions {
 };
 
 // Runs experiments one after another. Datasets and trained float models are kept between
-// experiments (`all` trains mnist_cnn once): a model is reused only when every setting that
-// determines its weights is the same, so results do not depend on what ran before.
+// experiments (`all` trains mnist_cnn once), and a float model another experiment of the same
+// output folder wrote earlier is copied instead of trained again. A model is reused only when
+// every setting that determines its weights is the same, so results do not depend on what ran
+// before; results.json names the file reused ("reused_from").
 class Runner {
  public:
   explicit Runner(RunOptions options);
@@ -46,8 +48,9 @@ class Runner {
   struct TrainedModel;
   Result<const data::DataSplits*> dataset(const std::string& name);
   // Trains (or reuses) the float model; `test` is the test set its record's accuracy is measured on.
+  // `reused_from` receives the file of an earlier experiment it reuses, or stays empty.
   Result<const TrainedModel*> trained(const Spec& spec, const ModelEntry& entry, const data::DataSplits& splits,
-                                      const data::Dataset& test);
+                                      const data::Dataset& test, std::string* reused_from);
 
   RunOptions options_;
   std::map<std::string, data::DataSplits> datasets_;

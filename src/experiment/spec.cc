@@ -8,6 +8,7 @@
 #include "data/loader.h"
 #include "experiment/builtin_experiments.h"
 #include "nn/model.h"
+#include "quant/observer.h"
 
 namespace octet::experiment {
 
@@ -171,12 +172,45 @@ Status parse_precisions(const Reader& r, std::vector<std::string>& out) {
   return Status::Ok();
 }
 
+// A non-empty array of distinct bit widths in 2..8, kept in the order given.
+Status parse_bits(const Reader& r, const char* key, std::vector<int>& out) {
+  const json& arr = r.at(key);
+  if (!arr.is_array() || arr.empty()) return r.error(key, "expected a non-empty array of integers in [2, 8]");
+  for (const json& v : arr) {
+    if (!v.is_number_integer() || v.get<int64_t>() < 2 || v.get<int64_t>() > 8)
+      return r.error(key, "bits " + v.dump() + " out of range (expected integers in [2, 8])");
+    const int b = v.get<int>();
+    if (std::find(out.begin(), out.end(), b) != out.end()) return r.error(key, v.dump() + " is listed twice");
+    out.push_back(b);
+  }
+  return Status::Ok();
+}
+
+Status parse_sweep(const Reader& r, SweepSettings& out) {
+  OCTET_RETURN_IF_ERROR(r.only({"bits", "calibration", "apply_to", "max_drop_pp"}));
+  if (!r.has("bits")) return r.error("bits", "missing");
+  OCTET_RETURN_IF_ERROR(parse_bits(r, "bits", out.bits));
+  if (!r.has("calibration")) return r.error("calibration", "missing");
+  const json& arr = r.at("calibration");
+  if (!arr.is_array() || arr.empty()) return r.error("calibration", "expected a non-empty array of method names");
+  for (const json& v : arr) {
+    if (!v.is_string() || !quant::is_calibration_method(v.get<std::string>()))
+      return r.error("calibration", "unknown method " + v.dump() + " (expected one of: " + quant::calibration_method_list() + ")");
+    if (std::find(out.calibration.begin(), out.calibration.end(), v.get<std::string>()) != out.calibration.end())
+      return r.error("calibration", v.dump() + " is listed twice");
+    out.calibration.push_back(v.get<std::string>());
+  }
+  OCTET_RETURN_IF_ERROR(r.get_choice("apply_to", out.apply_to, {"weights+activations", "weights", "activations"}));
+  OCTET_RETURN_IF_ERROR(r.get_real("max_drop_pp", out.max_drop_pp, 0.0, 100.0, /*lo_open=*/false));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Spec> parse_spec(const json& j, const std::string& origin) {
   Reader r(j, origin, "");
   OCTET_RETURN_IF_ERROR(r.only({"name", "title", "seed", "models", "precisions", "train", "quantize", "test_samples",
-                               "latency", "compare_samples", "predictions_grid", "seeds_table", "quick"}));
+                               "latency", "compare_samples", "predictions_grid", "seeds_table", "sweep", "quick"}));
   Spec s;
   s.origin = origin;
   s.json = j;
@@ -237,10 +271,15 @@ Result<Spec> parse_spec(const json& j, const std::string& origin) {
   OCTET_RETURN_IF_ERROR(r.get("seeds_table", s.seeds_table));
   if (s.seeds_table && (s.models.size() != 1 || s.precisions.size() != 3))
     return r.error("seeds_table", "needs exactly one model and the precisions float32, dynamic and int8");
+  if (r.has("sweep")) {
+    s.sweep.emplace();
+    OCTET_RETURN_IF_ERROR(parse_sweep(r.child("sweep"), *s.sweep));
+  }
   if (r.has("quick")) {
     Reader q = r.child("quick");
     OCTET_RETURN_IF_ERROR(q.only({"epochs", "train_samples", "test_samples", "calibration_samples", "precise_bn_batches",
-                                  "latency_min_runs", "latency_min_seconds", "latency_max_seconds", "compare_samples"}));
+                                  "latency_min_runs", "latency_min_seconds", "latency_max_seconds", "compare_samples",
+                                  "sweep_bits"}));
     QuickSettings& k = s.quick;
     OCTET_RETURN_IF_ERROR(q.get_int("epochs", k.epochs, 1, 100000));
     OCTET_RETURN_IF_ERROR(q.get_int("train_samples", k.train_samples, 1, int64_t{1} << 40));
@@ -251,6 +290,10 @@ Result<Spec> parse_spec(const json& j, const std::string& origin) {
     OCTET_RETURN_IF_ERROR(q.get_real("latency_min_seconds", k.latency_min_seconds, 0.0, 3600.0, false));
     OCTET_RETURN_IF_ERROR(q.get_real("latency_max_seconds", k.latency_max_seconds, 0.0, 3600.0, true));
     OCTET_RETURN_IF_ERROR(q.get_int("compare_samples", k.compare_samples, 1, int64_t{1} << 40));
+    if (q.has("sweep_bits")) {
+      if (!s.sweep) return q.error("sweep_bits", "the experiment has no \"sweep\"");
+      OCTET_RETURN_IF_ERROR(parse_bits(q, "sweep_bits", k.sweep_bits));
+    }
   }
   return s;
 }
@@ -293,6 +336,7 @@ Spec quick_version(const Spec& spec) {
   s.latency.min_seconds = std::min(s.latency.min_seconds, q.latency_min_seconds);
   s.latency.max_seconds = std::min(s.latency.max_seconds, q.latency_max_seconds);
   s.compare_samples = std::min(s.compare_samples, q.compare_samples);
+  if (s.sweep && !q.sweep_bits.empty()) s.sweep->bits = q.sweep_bits;
   return s;
 }
 
@@ -314,6 +358,9 @@ json settings_json(const Spec& s) {
   if (s.predictions_grid)
     j["predictions_grid"] = {{"model", s.predictions_grid->model}, {"precision", s.predictions_grid->precision},
                              {"samples", s.predictions_grid->samples}};
+  if (s.sweep)
+    j["sweep"] = {{"bits", s.sweep->bits}, {"calibration", s.sweep->calibration}, {"apply_to", s.sweep->apply_to},
+                  {"max_drop_pp", s.sweep->max_drop_pp}};
   return j;
 }
 

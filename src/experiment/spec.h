@@ -54,6 +54,15 @@ struct GridSettings {
   int samples = 36;       // first test images shown
 };
 
+// A sweep of narrower ranges (int8 containers, quantization.md): every trained model is quantized
+// to full integer for every calibration method x bit width and evaluated on the test set.
+struct SweepSettings {
+  std::vector<int> bits;                 // 2..8, as listed (the table's columns)
+  std::vector<std::string> calibration;  // minmax, ema, percentile, mse, kl
+  std::string apply_to = "weights+activations";  // or "weights" / "activations" (the other stays 8)
+  double max_drop_pp = 1.0;  // the table names the fewest bits within this many points of float32
+};
+
 // What --quick changes: fewer epochs and images, shorter timing.
 struct QuickSettings {
   int epochs = 1;
@@ -65,6 +74,7 @@ struct QuickSettings {
   double latency_min_seconds = 0.05;
   double latency_max_seconds = 0.5;
   int64_t compare_samples = 100;
+  std::vector<int> sweep_bits;  // the sweep's bits under --quick; empty = the sweep's own
 };
 
 struct Spec {
@@ -81,6 +91,7 @@ struct Spec {
   int64_t compare_samples = 1000;  // test images for the per-layer SQNR of `octet compare`
   std::optional<GridSettings> predictions_grid;
   bool seeds_table = false;  // the seeds' table: rows Accuracy / File size / Inference time
+  std::optional<SweepSettings> sweep;
   QuickSettings quick;
   nlohmann::json json;  // the spec as given, recorded in results.json
 };

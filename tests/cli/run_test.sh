@@ -18,9 +18,10 @@ run "list" "$octet" run --list
 check "list names the shipped experiments" grep -q "^micro_limit_cifar10 " "$work/last.out"
 
 run "all --quick" "$octet" run all --quick "${data[@]}" --threads 2 --out "$work/a"
-check "total time printed" grep -q "^run: 4 experiment(s) in " "$work/last.out"
+check "total time printed" grep -q "^run: 5 experiment(s) in " "$work/last.out"
 check "progress per stage" grep -q "run ptq8_mnist \[2/.*\] train mnist_cnn" "$work/last.err"
-for e in ptq8_mnist int8_mnist_cnn ptq_mnist_fc_vs_cnn micro_limit_cifar10; do
+check "progress per sweep point" grep -q "run limit_bits \[.*\] sweep cifar_micro: kl calibration, 2-bit weights, 2-bit activations" "$work/last.err"
+for e in ptq8_mnist int8_mnist_cnn ptq_mnist_fc_vs_cnn micro_limit_cifar10 limit_bits; do
   check "$e outputs" bash -c "cd '$work/a/$e' && test -s results.json && test -s results.md && test -s report.html && test -s pareto.svg"
 done
 check "ptq8 models" bash -c "cd '$work/a/ptq8_mnist' && test -s mnist_cnn_float32.tflite && test -s mnist_cnn_dynamic.tflite && test -s mnist_cnn_int8.tflite"
@@ -31,7 +32,7 @@ check "micro_limit per-layer SQNR charts" bash -c "ls '$work/a/micro_limit_cifar
 check "results.json structure and consistency" python3 - "$work/a" <<'PY'
 import json, math, os, sys
 root = sys.argv[1]
-for exp in ["ptq8_mnist", "int8_mnist_cnn", "ptq_mnist_fc_vs_cnn", "micro_limit_cifar10"]:
+for exp in ["ptq8_mnist", "int8_mnist_cnn", "ptq_mnist_fc_vs_cnn", "micro_limit_cifar10", "limit_bits"]:
     d = os.path.join(root, exp)
     r = json.load(open(os.path.join(d, "results.json")))
     assert r["experiment"] == exp, r["experiment"]
@@ -89,6 +90,93 @@ r = json.load(open(os.path.join(root, "micro_limit_cifar10", "results.json")))
 assert [m["name"] for m in r["models"]] == ["mnist_cnn"] * 2 + ["cifar_standard"] * 2 + ["cifar_micro"] * 2
 PY
 
+# limit_bits: every sweep point recorded, the table and the chart built from them, and where
+# each model breaks recomputed here from the points.
+check "limit_bits sweep: results.json, results.md, chart" python3 - "$work/a/limit_bits" <<'PY'
+import json, os, re, sys
+d = sys.argv[1]
+r = json.load(open(os.path.join(d, "results.json")))
+sw = r["sweep"]
+assert sw["bits"] == [8, 4, 2], sw["bits"]  # quick.sweep_bits
+assert sw["calibration"] == ["minmax", "percentile", "mse", "kl"] and sw["apply_to"] == "weights+activations"
+models = ["mnist_cnn", "cifar_standard", "cifar_micro"]
+assert len(sw["points"]) == len(models) * 4 * 3
+floats = {m["name"]: m for m in r["models"] if m["precision"] == "float32"}
+int8 = {m["name"]: m for m in r["models"] if m["precision"] == "int8"}
+pts = {(p["model"], p["calibration"], p["bits"]): p for p in sw["points"]}
+for p in sw["points"]:
+    assert p["weight_bits"] == p["bits"] == p["activation_bits"], p
+    assert p["samples"] == floats[p["model"]]["samples"] and p["correct"] / p["samples"] == p["accuracy"], p
+    assert p["ci95"][0] <= p["accuracy"] <= p["ci95"][1] and p["bytes"] > 0
+for m in models:
+    # The 8-bit min-max point is the experiment's int8 model, quantized the same way.
+    assert pts[(m, "minmax", 8)]["correct"] == int8[m]["correct"], m
+assert not [f for f in os.listdir(d) if f.endswith(".tflite") and "bits" in f]  # sweep models are not kept
+t = [t for t in r["tables"] if t["id"] == "sweep"][0]
+assert t["header"] == ["Model", "Dataset", "Calibration", "Float32", "8 bits", "4 bits", "2 bits",
+                       "Fewest bits within 1 pp of float32"], t["header"]
+assert [row[:3] for row in t["rows"]] == [[m, floats[m]["dataset"], c] for m in models for c in sw["calibration"]]
+for row in t["rows"]:
+    m, c = row[0], row[2]
+    assert row[3] == "%.2f%%" % (100 * floats[m]["accuracy"])
+    assert row[4:7] == ["%.2f%%" % (100 * pts[(m, c, b)]["accuracy"]) for b in (8, 4, 2)], row
+    within = [b for b in (8, 4, 2) if 100 * (floats[m]["accuracy"] - pts[(m, c, b)]["accuracy"]) <= 1]
+    assert row[7] == ("%d bits" % min(within) if within else "none"), (row, within)
+md = open(os.path.join(d, "results.md")).read()
+assert "## Accuracy vs bits of weights and activations" in md
+for row in t["rows"]:
+    assert "| " + " | ".join(row) + " |" in md, row
+svg = open(os.path.join(d, "accuracy_vs_bits.svg")).read()
+assert svg.count("<polyline") == 12, svg.count("<polyline")  # one line per model x method
+for m in models:
+    for c in sw["calibration"]:
+        assert ">%s %s<" % (m, c) in svg, (m, c)
+html = open(os.path.join(d, "report.html")).read()
+assert "Accuracy vs bits of weights and activations" in html and html.count("<svg") >= 5
+PY
+
+# A sweep point is what `octet quantize` + `octet eval` give with the same options (the tiny
+# synthetic sets are smaller than --quick's subsets, so the runner used all of them too).
+run "quantize a sweep point by hand" "$octet" -q quantize --model "$work/a/limit_bits/mnist_cnn_float32.tflite" \
+  --mode int8 --calib "$work/mnist" --samples 100 --seed 42 --calibration mse --weight-bits 4 --activation-bits 4 \
+  --io int8 --threads 2 --out "$work/mse4.tflite"
+run "eval the sweep point" "$octet" -q eval --model "$work/mse4.tflite" --data "$work/mnist" --json --threads 2
+check "sweep point == octet quantize + eval" python3 -c "
+import json
+e = json.load(open('$work/last.out'))
+p = [p for p in json.load(open('$work/a/limit_bits/results.json'))['sweep']['points']
+     if p['model'] == 'mnist_cnn' and p['calibration'] == 'mse' and p['bits'] == 4][0]
+assert (e['samples'], e['accuracy']) == (p['samples'], p['accuracy']), (e, p)
+"
+
+# Model reuse across processes: limit_bits alone in the same --out folder copies the float
+# models its siblings trained (records checked), and gives exactly the same results.
+cp "$work/a/limit_bits/results.json" "$work/limit_bits_first.json"
+run "limit_bits again, same folder" "$octet" run limit_bits --quick "${data[@]}" --threads 2 --out "$work/a"
+check "reuse announced for each model" test "$(grep -c 'was trained with identical settings (training record checked): copied, not trained' "$work/last.err")" -eq 3
+check "reuse: no training" bash -c "! grep -q '^epoch ' '$work/last.err'"
+check "reuse: recorded, same files, same results" python3 - "$work" <<'PY'
+import filecmp, json, os, sys
+work = sys.argv[1]
+a = json.load(open(os.path.join(work, "limit_bits_first.json")))
+b = json.load(open(os.path.join(work, "a", "limit_bits", "results.json")))
+assert a["sweep"]["points"] == b["sweep"]["points"]
+for m in b["models"]:
+    if m["precision"] != "float32": continue
+    src = m["training"]["reused_from"]
+    assert os.path.dirname(os.path.dirname(src)) == os.path.join(work, "a") and "/limit_bits/" not in src, src
+    assert filecmp.cmp(src, os.path.join(work, "a", "limit_bits", m["file"]), shallow=False), src
+    assert m["training"]["history"], m["training"]  # the sibling's training history comes along
+# In `all` (one process) micro_limit_cifar10 reused the models trained by earlier experiments.
+m = json.load(open(os.path.join(work, "a", "micro_limit_cifar10", "results.json")))
+src = {x["name"]: x["training"]["reused_from"] for x in m["models"] if x["precision"] == "float32"}
+assert src["cifar_standard"] == os.path.join(work, "a", "limit_bits", "cifar_standard_float32.tflite"), src
+PY
+mkdir -p "$work/t" && cp -r "$work/a/int8_mnist_cnn" "$work/t/"
+run "other threads: retrained" "$octet" run ptq8_mnist --quick "${data[@]}" --threads 1 --out "$work/t"
+check "other threads: not reused, the difference named" grep -q "not reusing .*mnist_cnn_float32.tflite: its \"octet.training\" record differs in threads" "$work/last.err"
+check "other threads: trained" grep -q "^epoch 1/1" "$work/last.err"
+
 # The recorded accuracies are those `octet eval` measures on the written files.
 check "accuracies == octet eval" python3 - "$octet" "$work" <<'PY'
 import json, os, subprocess, sys
@@ -136,6 +224,20 @@ cat > "$work/user/mine.json" <<'JSON'
 JSON
 run "user experiment" "$octet" -q run "$work/user/mine.json" --threads 2 --out "$work/u"
 check "user experiment outputs" bash -c "cd '$work/u/mine' && test -s tiny_float32.tflite && test -s tiny_int8.tflite && test -s predictions.svg"
+cat > "$work/user/wsweep.json" <<'JSON'
+{"name": "wsweep", "models": [{"model": "tiny.json", "data": "digits", "epochs": 1}], "precisions": ["float32"],
+ "sweep": {"bits": [8, 3], "calibration": ["ema"], "apply_to": "weights", "max_drop_pp": 100},
+ "latency": {"min_runs": 5, "min_seconds": 0.01}}
+JSON
+run "weights-only sweep" "$octet" -q run "$work/user/wsweep.json" --threads 2 --out "$work/u"
+check "weights-only sweep: activations stay 8-bit" python3 -c "
+import json
+r = json.load(open('$work/u/wsweep/results.json'))
+assert [(p['weight_bits'], p['activation_bits'], p['calibration']) for p in r['sweep']['points']] == [(8, 8, 'ema'), (3, 8, 'ema')]
+t = [t for t in r['tables'] if t['id'] == 'sweep'][0]
+assert t['title'] == 'Accuracy vs weight bits (activations 8-bit)' and t['rows'][0][-1] == '3 bits', t
+assert '<polyline' in open('$work/u/wsweep/accuracy_vs_bits.svg').read()
+"
 
 # Bad experiments fail with exit 1 and name the file and the key.
 echo '{"name": "x", "models": [{"model": "mnist_cnn", "data": "mnist"}], "precisions": ["float32"], "epochs": 2}' > "$work/unknown_key.json"

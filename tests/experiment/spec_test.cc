@@ -26,7 +26,8 @@ std::string error_of(const json& j) {
 
 TEST(ExperimentSpec, EveryShippedExperimentParses) {
   const std::vector<std::string> names = builtin_experiment_names();
-  ASSERT_EQ(names, (std::vector<std::string>{"int8_mnist_cnn", "micro_limit_cifar10", "ptq8_mnist", "ptq_mnist_fc_vs_cnn"}));
+  ASSERT_EQ(names, (std::vector<std::string>{"int8_mnist_cnn", "limit_bits", "micro_limit_cifar10", "ptq8_mnist",
+                                              "ptq_mnist_fc_vs_cnn"}));
   for (const std::string& n : names) {
     auto s = load_spec(n);
     ASSERT_TRUE(s.ok()) << s.status().message();
@@ -147,6 +148,86 @@ TEST(ExperimentSpec, QuickReducesWorkOnly) {
   EXPECT_LT(q.latency.min_runs, full->latency.min_runs);
   EXPECT_EQ(q.precisions, full->precisions);
   EXPECT_EQ(q.seed, full->seed);
+}
+
+json with_sweep() {
+  json j = minimal();
+  j["sweep"] = {{"bits", {8, 4, 2}}, {"calibration", {"minmax", "kl"}}};
+  return j;
+}
+
+TEST(ExperimentSpec, Sweep) {
+  auto s = parse_spec(with_sweep(), "x.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_TRUE(s->sweep.has_value());
+  EXPECT_EQ(s->sweep->bits, (std::vector<int>{8, 4, 2}));  // the order given: the table's columns
+  EXPECT_EQ(s->sweep->calibration, (std::vector<std::string>{"minmax", "kl"}));
+  EXPECT_EQ(s->sweep->apply_to, "weights+activations");
+  EXPECT_EQ(s->sweep->max_drop_pp, 1.0);
+  EXPECT_FALSE(parse_spec(minimal(), "x.json")->sweep.has_value());
+  EXPECT_EQ(settings_json(*s)["sweep"]["bits"], json({8, 4, 2}));
+
+  json j = with_sweep();
+  j["sweep"]["apply_to"] = "weights";
+  j["quick"] = {{"sweep_bits", {8, 3}}};
+  s = parse_spec(j, "x.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->sweep->apply_to, "weights");
+  EXPECT_EQ(quick_version(*s).sweep->bits, (std::vector<int>{8, 3}));
+  EXPECT_EQ(s->sweep->bits, (std::vector<int>{8, 4, 2}));  // only --quick changes the bits
+
+  auto shipped = load_spec("limit_bits");
+  ASSERT_TRUE(shipped.ok()) << shipped.status().message();
+  ASSERT_TRUE(shipped->sweep.has_value());
+  EXPECT_EQ(shipped->sweep->bits, (std::vector<int>{8, 7, 6, 5, 4, 3, 2}));
+  EXPECT_EQ(shipped->models.size(), 3u);
+  EXPECT_LT(quick_version(*shipped).sweep->bits.size(), shipped->sweep->bits.size());
+}
+
+TEST(ExperimentSpec, SweepErrorsNameTheFileAndTheKey) {
+  json j = with_sweep();
+  j["sweep"]["bits"] = {8, 1};
+  EXPECT_NE(error_of(j).find("x.json: key \"sweep.bits\": bits 1 out of range (expected integers in [2, 8])"),
+            std::string::npos) << error_of(j);
+  j["sweep"]["bits"] = {16};
+  EXPECT_NE(error_of(j).find("key \"sweep.bits\": bits 16 out of range"), std::string::npos);
+  j["sweep"]["bits"] = {4, "3"};
+  EXPECT_NE(error_of(j).find("key \"sweep.bits\": bits \"3\" out of range"), std::string::npos);
+  j["sweep"]["bits"] = {4, 4};
+  EXPECT_NE(error_of(j).find("key \"sweep.bits\": 4 is listed twice"), std::string::npos);
+  j["sweep"]["bits"] = json::array();
+  EXPECT_NE(error_of(j).find("key \"sweep.bits\": expected a non-empty array"), std::string::npos);
+
+  j = with_sweep();
+  j["sweep"]["calibration"] = {"minmax", "entropy"};
+  EXPECT_NE(error_of(j).find("x.json: key \"sweep.calibration\": unknown method \"entropy\" (expected one of: minmax, "
+                             "ema, percentile, mse, kl)"),
+            std::string::npos) << error_of(j);
+  j["sweep"]["calibration"] = {"kl", "kl"};
+  EXPECT_NE(error_of(j).find("key \"sweep.calibration\": \"kl\" is listed twice"), std::string::npos);
+
+  j = with_sweep();
+  j["sweep"]["apply_to"] = "biases";
+  EXPECT_NE(error_of(j).find("key \"sweep.apply_to\": unknown value \"biases\""), std::string::npos);
+
+  j = with_sweep();
+  j["sweep"].erase("calibration");
+  EXPECT_NE(error_of(j).find("key \"sweep.calibration\": missing"), std::string::npos);
+
+  j = with_sweep();
+  j["sweep"]["step"] = 1;
+  EXPECT_NE(error_of(j).find("key \"sweep.step\": unknown key"), std::string::npos);
+
+  j = with_sweep();
+  j["sweep"]["max_drop_pp"] = -1;
+  EXPECT_NE(error_of(j).find("key \"sweep.max_drop_pp\""), std::string::npos);
+
+  j = with_sweep();
+  j["quick"] = {{"sweep_bits", {9}}};
+  EXPECT_NE(error_of(j).find("key \"quick.sweep_bits\": bits 9 out of range"), std::string::npos);
+  j = minimal();
+  j["quick"] = {{"sweep_bits", {4}}};
+  EXPECT_NE(error_of(j).find("key \"quick.sweep_bits\": the experiment has no \"sweep\""), std::string::npos);
 }
 
 TEST(ExperimentSubset, SeededOrderedAndExact) {
