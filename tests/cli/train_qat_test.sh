@@ -39,6 +39,7 @@ run "qat again, same seed" "$octet" -q train --qat --from "$work/f.tflite" --dat
   --samples 100 --weight-bits 6 --activation-bits 6 --threads 2 --out "$work/q2.tflite"
 check "same seed, same bytes" cmp "$work/q.tflite" "$work/q2.tflite"
 
+expect_error "plain train still needs --model" "needs --model" "$octet" -q train --data "$data" --out "$work/x.tflite"
 expect_error "needs --from" "needs the float model" "$octet" -q train --qat --data "$data" --out "$work/x.tflite"
 expect_error "not with --model" "is for training from scratch" "$octet" -q train --qat --model mnist_cnn \
   --from "$work/f.tflite" --data "$data" --out "$work/x.tflite"
