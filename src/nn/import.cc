@@ -69,10 +69,9 @@ Result<Model> import_graph(const Graph& g, const std::string& origin) {
                        ", got '" + t.name + "'");
       return &t;
     };
-    auto activation = [&](json& layer) -> Status {
+    auto activation = [&](json& layer) {
       if (op.options.activation == Activation::kRelu) layer["activation"] = "relu";
       if (op.options.activation == Activation::kRelu6) layer["activation"] = "relu6";
-      return Status::Ok();
     };
     auto read_bias = [&](ImportedWeights& w, int channels) -> Status {
       if (op.inputs.size() < 3 || op.inputs[2] < 0) {
@@ -109,7 +108,7 @@ Result<Model> import_graph(const Graph& g, const std::string& origin) {
         }
         layer["strides"] = {op.options.stride_h, op.options.stride_w};
         layer["padding"] = padding_name(op.options.padding);
-        OCTET_RETURN_IF_ERROR(activation(layer));
+        activation(layer);
         layers.push_back(layer);
         weights.push_back(std::move(iw));
         break;
@@ -123,7 +122,7 @@ Result<Model> import_graph(const Graph& g, const std::string& origin) {
         OCTET_RETURN_IF_ERROR(read_bias(iw, w->shape[0]));
         if (in.shape.size() > 2) layers.push_back({{"type", "flatten"}});  // TFLite flattens implicitly
         json layer = {{"type", "dense"}, {"units", w->shape[0]}};
-        OCTET_RETURN_IF_ERROR(activation(layer));
+        activation(layer);
         layers.push_back(layer);
         weights.push_back(std::move(iw));
         break;
@@ -134,7 +133,7 @@ Result<Model> import_graph(const Graph& g, const std::string& origin) {
                       {"pool", {op.options.filter_h, op.options.filter_w}},
                       {"strides", {op.options.stride_h, op.options.stride_w}},
                       {"padding", padding_name(op.options.padding)}};
-        OCTET_RETURN_IF_ERROR(activation(layer));
+        activation(layer);
         layers.push_back(layer);
         break;
       }

@@ -46,7 +46,6 @@ class FakeQuantActivation : public nn::Layer {
   void forward(const Tensor& in, Tensor& out, nn::Context& ctx) override;
   void backward(const Tensor& in, const Tensor& out, const Tensor& grad_out, Tensor* grad_in,
                 nn::Context& ctx) override;
-  const ActivationRange& range() const { return *range_; }
 
  private:
   std::shared_ptr<ActivationRange> range_;
