@@ -144,7 +144,7 @@ Runner add_train_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "Output .tflite file (written atomically)")->required();
   cmd->add_option("--epochs", args->opt.epochs, "Training epochs")->default_val(3)->check(CLI::Range(1, 100000));
   cmd->add_option("--batch", args->opt.batch, "Mini-batch size")->default_val(64)->check(CLI::Range(1, 65536));
-  auto* lr = cmd->add_option("--lr", args->opt.lr, "Learning rate (with --qat: 1e-4 unless given)")->default_val(1e-3f)->check(CLI::PositiveNumber);
+  auto* lr = cmd->add_option("--lr", args->opt.lr, "Learning rate (with --from: 1e-4 unless given)")->default_val(1e-3f)->check(CLI::PositiveNumber);
   cmd->add_option("--optimizer", args->opt.optimizer, "adam or sgd (momentum 0.9)")->default_val("adam")->check(CLI::IsMember({"adam", "sgd"}));
   cmd->add_option("--seed", args->opt.seed, "Seed for initialisation, shuffling, dropout and the validation split")->default_val(42);
   cmd->add_option("--threads", args->threads, "Threads (results are identical for a given count)")->check(CLI::Range(1, 256))->capture_default_str();
@@ -158,19 +158,21 @@ Runner add_train_command(CLI::App& app) {
                   "Continue from a checkpoint of this model, data and settings (--epochs may be larger)");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->add_flag("--qat", args->qat, "Quantization-aware fine-tuning of --from into an int8 .tflite");
-  cmd->add_option("--from", args->q.from, "--qat: the float .tflite to fine-tune (as octet train writes it)");
+  cmd->add_option("--from", args->q.from, "Fine-tune this float .tflite (as octet train writes it) instead of training --model from scratch");
   cmd->add_option("--weight-bits", args->q.weight_bits, "--qat: weight bits")->default_val(8)->check(CLI::Range(2, 8));
   cmd->add_option("--activation-bits", args->q.activation_bits, "--qat: activation bits")->default_val(8)->check(CLI::Range(2, 8));
   cmd->add_option("--samples", args->q.samples, "--qat: calibration images that initialise the ranges")->default_val(500)->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  cmd->add_option("--train-limit", args->q.train_limit, "--qat: fine-tune on a seeded subset of this many training images (0: all)")->default_val(0)->check(CLI::NonNegativeNumber);
+  cmd->add_option("--train-limit", args->q.train_limit, "--from: fine-tune on a seeded subset of this many training images (0: all)")->default_val(0)->check(CLI::NonNegativeNumber);
   return [args, lr] {
-    if (!args->qat) {
-      if (args->model.empty()) return Status::Error("train needs --model (or --qat --from FILE.tflite)");
-      if (!args->q.from.empty()) return Status::Error("--from is for --qat");
+    if (!args->model.empty() && !args->q.from.empty())
+      return Status::Error("--model trains from scratch, --from fine-tunes a .tflite: give one of them");
+    if (args->qat && args->q.from.empty())
+      return Status::Error("--qat needs the float model to fine-tune: --from FILE.tflite");
+    if (args->q.from.empty()) {
+      if (args->model.empty()) return Status::Error("train needs --model (or --from FILE.tflite to fine-tune)");
       return run_train(*args);
     }
-    if (!args->model.empty()) return Status::Error("--qat fine-tunes --from FILE.tflite; --model is for training from scratch");
-    if (!args->resume.empty() || !args->checkpoint.empty()) return Status::Error("--qat does not take --checkpoint or --resume");
+    if (!args->resume.empty() || !args->checkpoint.empty()) return Status::Error("--from does not take --checkpoint or --resume");
     QatTrainArgs q = args->q;
     q.data = args->data;
     q.out = args->out;
@@ -178,6 +180,7 @@ Runner add_train_command(CLI::App& app) {
     if (lr->count() == 0) q.opt.lr = 1e-4f;  // fine-tuning: a tenth of the from-scratch default
     q.threads = args->threads;
     q.json = args->json;
+    q.fake_quant = args->qat;
     return run_train_qat(q);
   };
 }

@@ -1,4 +1,5 @@
-// octet train --qat: quantization-aware fine-tuning of a float .tflite into an int8 .tflite.
+// octet train --qat: quantization-aware fine-tuning of a float .tflite into an int8 .tflite
+// (without --qat, --from fine-tunes in float: the control).
 #pragma once
 
 #include <string>
@@ -16,6 +17,7 @@ struct QatTrainArgs {
   int64_t train_limit = 0;      // 0: the whole training split, else a seeded subset of it
   int threads = 1;
   bool json = false;
+  bool fake_quant = true;       // false: plain float fine-tuning, written as a float32 .tflite
 };
 
 Status run_train_qat(const QatTrainArgs& a);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end checks of `octet train --qat` on a tiny synthetic MNIST: the int8 file it writes runs
+# End-to-end checks of `octet train --qat` (and float fine-tuning with --from) on a tiny synthetic MNIST: the int8 file it writes runs
 # in octet and scores what the fake-quant model scored, the same seed gives the same bytes, the
 # record names QAT, and bad inputs give clear errors.
 # Usage: train_qat_test.sh OCTET_BINARY
@@ -39,9 +39,18 @@ run "qat again, same seed" "$octet" -q train --qat --from "$work/f.tflite" --dat
   --samples 100 --weight-bits 6 --activation-bits 6 --threads 2 --out "$work/q2.tflite"
 check "same seed, same bytes" cmp "$work/q.tflite" "$work/q2.tflite"
 
+run "float fine-tuning (--from without --qat)" "$octet" -q train --from "$work/f.tflite" --data "$data" --epochs 1 \
+  --train-limit 300 --threads 2 --json --out "$work/ft.tflite"
+check "fine-tuned float accuracy reported" python3 -c "
+import json
+j = json.load(open('$work/last.out'))
+assert j['train_images'] == 300 and 0 <= j['accuracy'] <= 1, j
+"
+check "fine-tuned file differs" bash -c "! cmp -s '$work/f.tflite' '$work/ft.tflite'"
+run "fine-tuned file quantizes" "$octet" -q quantize --model "$work/ft.tflite" --mode int8 --calib "$data" --samples 50 --out "$work/ftq.tflite"
 expect_error "plain train still needs --model" "needs --model" "$octet" -q train --data "$data" --out "$work/x.tflite"
 expect_error "needs --from" "needs the float model" "$octet" -q train --qat --data "$data" --out "$work/x.tflite"
-expect_error "not with --model" "is for training from scratch" "$octet" -q train --qat --model mnist_cnn \
+expect_error "not with --model" "give one of them" "$octet" -q train --qat --model mnist_cnn \
   --from "$work/f.tflite" --data "$data" --out "$work/x.tflite"
 expect_error "missing file named" "nope.tflite" "$octet" -q train --qat --from "$work/nope.tflite" --data "$data" --out "$work/x.tflite"
 expect_error "int8 input refused" "already quantized" "$octet" -q train --qat --from "$work/q.tflite" --data "$data" --out "$work/x.tflite"
