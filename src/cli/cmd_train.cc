@@ -159,11 +159,15 @@ Runner add_train_command(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
   cmd->add_flag("--qat", args->qat, "Quantization-aware fine-tuning of --from into an int8 .tflite");
   cmd->add_option("--from", args->q.from, "Fine-tune this float .tflite (as octet train writes it) instead of training --model from scratch");
-  cmd->add_option("--weight-bits", args->q.weight_bits, "--qat: weight bits")->default_val(8)->check(CLI::Range(2, 8));
-  cmd->add_option("--activation-bits", args->q.activation_bits, "--qat: activation bits")->default_val(8)->check(CLI::Range(2, 8));
-  cmd->add_option("--samples", args->q.samples, "--qat: calibration images that initialise the ranges")->default_val(500)->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  cmd->add_option("--train-limit", args->q.train_limit, "--from: fine-tune on a seeded subset of this many training images (0: all)")->default_val(0)->check(CLI::NonNegativeNumber);
-  return [args, lr] {
+  std::vector<CLI::Option*> qat_only = {
+      cmd->add_option("--weight-bits", args->q.weight_bits, "--qat: weight bits")->default_val(8)->check(CLI::Range(2, 8)),
+      cmd->add_option("--activation-bits", args->q.activation_bits, "--qat: activation bits")->default_val(8)->check(CLI::Range(2, 8))};
+  qat_only.push_back(cmd->add_option("--samples", args->q.samples, "--qat: calibration images that initialise the ranges")->default_val(500)->check(CLI::Range(int64_t{1}, int64_t{1} << 40)));
+  auto* train_limit = cmd->add_option("--train-limit", args->q.train_limit, "--from: fine-tune on a seeded subset of this many training images (0: all)")->default_val(0)->check(CLI::NonNegativeNumber);
+  return [args, lr, qat_only, train_limit] {
+    for (CLI::Option* o : qat_only)
+      if (!args->qat && o->count() > 0) return Status::Error(o->get_name() + " is for --qat");
+    if (args->q.from.empty() && train_limit->count() > 0) return Status::Error("--train-limit is for --from");
     if (!args->model.empty() && !args->q.from.empty())
       return Status::Error("--model trains from scratch, --from fine-tunes a .tflite: give one of them");
     if (args->qat && args->q.from.empty())

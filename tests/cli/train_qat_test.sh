@@ -48,6 +48,7 @@ assert j['train_images'] == 300 and 0 <= j['accuracy'] <= 1, j
 "
 check "fine-tuned file differs" bash -c "! cmp -s '$work/f.tflite' '$work/ft.tflite'"
 run "fine-tuned file quantizes" "$octet" -q quantize --model "$work/ft.tflite" --mode int8 --calib "$data" --samples 50 --out "$work/ftq.tflite"
+expect_error "bits are for --qat" "is for --qat" "$octet" -q train --from "$work/f.tflite" --data "$data" --weight-bits 4 --out "$work/x.tflite"
 expect_error "plain train still needs --model" "needs --model" "$octet" -q train --data "$data" --out "$work/x.tflite"
 expect_error "needs --from" "needs the float model" "$octet" -q train --qat --data "$data" --out "$work/x.tflite"
 expect_error "not with --model" "give one of them" "$octet" -q train --qat --model mnist_cnn \
