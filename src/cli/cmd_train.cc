@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "cli/commands.h"
+#include "cli/train_qat.h"
 #include "core/file_io.h"
 #include "core/progress.h"
 #include "data/loader.h"
@@ -25,6 +26,8 @@ struct TrainArgs {
   double validation = 0.1;
   int threads = 0;
   bool json = false;
+  bool qat = false;  // --qat: fine-tune --from with fake quantization (cmd_train_qat.cc)
+  QatTrainArgs q;
 };
 
 // What a resumed run must share with the checkpoint's run (the epoch count may grow).
@@ -136,12 +139,12 @@ Runner add_train_command(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   args->threads = default_threads();
   CLI::App* cmd = app.add_subcommand("train", "Train a model with the float engine and save it as a float32 .tflite");
-  cmd->add_option("--model", args->model, "Built-in model (mnist_fc, mnist_cnn, cifar_standard, cifar_micro) or a JSON spec file")->required();
+  cmd->add_option("--model", args->model, "Built-in model (mnist_fc, mnist_cnn, cifar_standard, cifar_micro) or a JSON spec file (not with --qat)");
   cmd->add_option("--data", args->data, "Dataset: mnist, cifar10, or a path (IDX dir, CIFAR binary, image tree or .tar[.gz])")->required();
   cmd->add_option("--out", args->out, "Output .tflite file (written atomically)")->required();
   cmd->add_option("--epochs", args->opt.epochs, "Training epochs")->default_val(3)->check(CLI::Range(1, 100000));
   cmd->add_option("--batch", args->opt.batch, "Mini-batch size")->default_val(64)->check(CLI::Range(1, 65536));
-  cmd->add_option("--lr", args->opt.lr, "Learning rate")->default_val(1e-3f)->check(CLI::PositiveNumber);
+  auto* lr = cmd->add_option("--lr", args->opt.lr, "Learning rate (with --from: 1e-4 unless given)")->default_val(1e-3f)->check(CLI::PositiveNumber);
   cmd->add_option("--optimizer", args->opt.optimizer, "adam or sgd (momentum 0.9)")->default_val("adam")->check(CLI::IsMember({"adam", "sgd"}));
   cmd->add_option("--seed", args->opt.seed, "Seed for initialisation, shuffling, dropout and the validation split")->default_val(42);
   cmd->add_option("--threads", args->threads, "Threads (results are identical for a given count)")->check(CLI::Range(1, 256))->capture_default_str();
@@ -154,7 +157,36 @@ Runner add_train_command(CLI::App& app) {
   cmd->add_option("--resume", args->resume,
                   "Continue from a checkpoint of this model, data and settings (--epochs may be larger)");
   cmd->add_flag("--json", args->json, "Print one JSON object on stdout");
-  return [args] { return run_train(*args); };
+  cmd->add_flag("--qat", args->qat, "Quantization-aware fine-tuning of --from into an int8 .tflite");
+  cmd->add_option("--from", args->q.from, "Fine-tune this float .tflite (as octet train writes it) instead of training --model from scratch");
+  std::vector<CLI::Option*> qat_only = {
+      cmd->add_option("--weight-bits", args->q.weight_bits, "--qat: weight bits")->default_val(8)->check(CLI::Range(2, 8)),
+      cmd->add_option("--activation-bits", args->q.activation_bits, "--qat: activation bits")->default_val(8)->check(CLI::Range(2, 8))};
+  qat_only.push_back(cmd->add_option("--samples", args->q.samples, "--qat: calibration images that initialise the ranges")->default_val(500)->check(CLI::Range(int64_t{1}, int64_t{1} << 40)));
+  auto* train_limit = cmd->add_option("--train-limit", args->q.train_limit, "--from: fine-tune on a seeded subset of this many training images (0: all)")->default_val(0)->check(CLI::NonNegativeNumber);
+  return [args, lr, qat_only, train_limit] {
+    for (CLI::Option* o : qat_only)
+      if (!args->qat && o->count() > 0) return Status::Error(o->get_name() + " is for --qat");
+    if (args->q.from.empty() && train_limit->count() > 0) return Status::Error("--train-limit is for --from");
+    if (!args->model.empty() && !args->q.from.empty())
+      return Status::Error("--model trains from scratch, --from fine-tunes a .tflite: give one of them");
+    if (args->qat && args->q.from.empty())
+      return Status::Error("--qat needs the float model to fine-tune: --from FILE.tflite");
+    if (args->q.from.empty()) {
+      if (args->model.empty()) return Status::Error("train needs --model (or --from FILE.tflite to fine-tune)");
+      return run_train(*args);
+    }
+    if (!args->resume.empty() || !args->checkpoint.empty()) return Status::Error("--from does not take --checkpoint or --resume");
+    QatTrainArgs q = args->q;
+    q.data = args->data;
+    q.out = args->out;
+    q.opt = args->opt;
+    if (lr->count() == 0) q.opt.lr = 1e-4f;  // fine-tuning: a tenth of the from-scratch default
+    q.threads = args->threads;
+    q.json = args->json;
+    q.fake_quant = args->qat;
+    return run_train_qat(q);
+  };
 }
 
 }  // namespace octet::cli

@@ -155,6 +155,14 @@ Result<Model> Model::from_spec(const json& spec, const std::string& origin) {
   return m;
 }
 
+Model Model::from_layers(std::string name, Shape input_shape, std::vector<std::unique_ptr<Layer>> layers) {
+  Model m;
+  m.name_ = std::move(name);
+  m.input_shape_ = std::move(input_shape);
+  m.layers_ = std::move(layers);
+  return m;
+}
+
 std::vector<std::string> Model::builtin_names() {
   std::vector<std::string> names;
   for (const auto& [name, text] : builtin_model_specs()) names.push_back(name);

@@ -19,6 +19,9 @@ class Model {
   // A built-in name (mnist_cnn, ...) or a path to a JSON spec file.
   static Result<Model> load(const std::string& name_or_path);
   static std::vector<std::string> builtin_names();
+  // A model over layers made elsewhere (quantization-aware training wraps another model's
+  // layers); it has no spec, and build() must still be called.
+  static Model from_layers(std::string name, Shape input_shape, std::vector<std::unique_ptr<Layer>> layers);
 
   // Creates and initialises all parameters from the seed; checks every shape.
   Status build(uint64_t seed);
