@@ -17,7 +17,7 @@ namespace {
 
 struct BenchArgs {
   std::string model;
-  int batch = 1, threads = 1, runs = 1000;
+  int batch = 1, threads = 1, runs = 1000, sub_batch = 0;
   double seconds = 1.0;
   runtime::KernelChoice kernels = runtime::KernelChoice::kAuto;
   bool per_op = false, json = false;
@@ -39,6 +39,7 @@ Status run_bench(const BenchArgs& a) {
   io.batch = a.batch;
   io.num_threads = a.threads;
   io.kernels = a.kernels;
+  io.sub_batch = a.sub_batch;
   auto created = runtime::Interpreter::create(graph, io);
   if (!created.ok()) return created.status().with_context(a.model);
   runtime::Interpreter& interp = *created.value();
@@ -84,6 +85,7 @@ Status run_bench(const BenchArgs& a) {
                         {"arithmetic", int8 ? "int8" : "fp32"},
                         {"batch", a.batch},
                         {"threads", a.threads},
+                        {"sub_batch", interp.sub_batch()},
                         {"kernels", kernel_choice_name(a.kernels)},
                         {"runs", s.runs},
                         {"latency_us_median", s.us_per_image_median},
@@ -103,8 +105,8 @@ Status run_bench(const BenchArgs& a) {
   }
 
   std::printf("model       %s (%s arithmetic, %d ops)\n", a.model.c_str(), int8 ? "int8" : "fp32", num_ops);
-  std::printf("run         batch %d, %d thread%s, %s kernels, %d timed invokes\n", a.batch, a.threads,
-              a.threads == 1 ? "" : "s", kernel_choice_name(a.kernels), s.runs);
+  std::printf("run         batch %d (sub-batches of %d), %d thread%s, %s kernels, %d timed invokes\n", a.batch,
+              interp.sub_batch(), a.threads, a.threads == 1 ? "" : "s", kernel_choice_name(a.kernels), s.runs);
   std::printf("latency     median %.2f us/image, p90 %.2f us/image\n", s.us_per_image_median, s.us_per_image_p90);
   std::printf("throughput  %.0f images/s\n", s.images_per_s);
   std::printf("work        %.4f M MACs/image, %.2f G MAC/s achieved\n", macs / 1e6, gmacs);
@@ -134,6 +136,10 @@ Runner add_bench_command(CLI::App& app) {
   cmd->add_option("--model", args->model, ".tflite file (float32, dynamic-range, float16 or int8)")->required();
   cmd->add_option("--batch", args->batch, "Images per invoke")->default_val(1)->check(CLI::Range(1, 65536));
   cmd->add_option("--threads", args->threads, "Threads")->default_val(1)->check(CLI::Range(1, 256));
+  cmd->add_option("--sub-batch", args->sub_batch,
+                  "Images per sub-batch, each run through every op (0 = sized to the L2 cache)")
+      ->default_val(0)
+      ->check(CLI::Range(0, 65536));
   add_kernels_option(cmd, args->kernels);
   cmd->add_option("--runs", args->runs, "Timed invokes, at least (after a warm-up; timing stops at 30 s once 10 are done)")
       ->default_val(1000)

@@ -42,8 +42,6 @@ Interpreter::AlignedBuffer Interpreter::allocate_aligned(size_t bytes) {
 Interpreter::Interpreter(const Graph& graph, const InterpreterOptions& options)
     : graph_(graph), options_(options) {}
 
-Interpreter::~Interpreter() = default;
-
 Result<std::unique_ptr<Interpreter>> Interpreter::create(const Graph& graph,
                                                          const InterpreterOptions& options) {
   if (options.num_threads < 1) {
@@ -150,20 +148,110 @@ Status Interpreter::validate_graph() const {
   return Status::Ok();
 }
 
-Status Interpreter::prepare(int batch) {
-  prepared_ = false;
-  ops_.clear();
-  persistent_.clear();
-  scratch_bytes_.clear();
-  scratch_op_.clear();
-  scratch_ptrs_.clear();
-  plan_ = ArenaPlan();
-  arena_.reset();
+struct Interpreter::Instance final : PrepareHooks {
+  int batch = 0;
+  int num_threads = 1;         // threads its ops split their work over
+  ThreadPool* pool = nullptr;  // the interpreter's pool, or own_pool
+  std::unique_ptr<ThreadPool> own_pool;
+  std::vector<RuntimeTensor> tensors;
+  std::vector<PreparedOp> ops;
+  std::vector<AlignedBuffer> persistent;
+  std::vector<size_t> scratch_bytes;  // one per scratch request, in request order
+  std::vector<int> scratch_op;
+  std::vector<void*> scratch_ptrs;
+  ArenaPlan plan;
+  AlignedBuffer arena;
+  std::vector<double> op_seconds;  // invoke_timed with sub-batches: this instance's share
 
-  tensors_.assign(graph_.tensors.size(), RuntimeTensor());
+  RuntimeTensor& tensor(int32_t index) override { return tensors[index]; }
+  void* allocate_persistent(size_t bytes) override {
+    persistent.push_back(allocate_aligned(bytes));
+    return persistent.back().get();
+  }
+  int request_scratch(int op_index, size_t bytes) override {
+    scratch_bytes.push_back(bytes);
+    scratch_op.push_back(op_index);
+    return static_cast<int>(scratch_bytes.size() - ops[op_index].scratch_begin - 1);
+  }
+
+  // Plans the arena over the op order (graph inputs and outputs stay live throughout, so invoke() can
+  // be repeated); preserve keeps every tensor live.
+  void plan_arena_requests(const Graph& graph, bool preserve);
+  void allocate();
+  void run_op(const Graph& graph, size_t i) {
+    const PreparedOp& p = ops[i];
+    if (!p.eval) return;
+    void* const* scratch = scratch_ptrs.data() + p.scratch_begin;
+    EvalContext ctx(graph.ops[i], p.data.get(), tensors.data(), scratch, pool);
+    p.eval(ctx);
+  }
+};
+
+void Interpreter::Instance::plan_arena_requests(const Graph& graph, bool preserve) {
+  const int num_ops = static_cast<int>(graph.ops.size());
+  const int last = std::max(num_ops - 1, 0);
+  const int32_t n = static_cast<int32_t>(tensors.size());
+  std::vector<int> first_use(n, -1), last_use(n, -1);
+  for (int32_t t : graph.inputs) {
+    first_use[t] = 0;
+    last_use[t] = last;
+  }
+  for (int i = 0; i < num_ops; ++i) {
+    const Op& op = graph.ops[i];
+    for (int32_t t : op.inputs) {
+      if (t >= 0) last_use[t] = std::max(last_use[t], i);
+    }
+    for (int32_t t : op.outputs) {
+      first_use[t] = i;
+      last_use[t] = std::max(last_use[t], i);
+    }
+  }
+  for (int32_t t : graph.outputs) last_use[t] = last;
+
+  std::vector<ArenaRequest> requests;
+  for (int32_t t = 0; t < n; ++t) {
+    if (tensors[t].is_static || first_use[t] < 0) continue;
+    ArenaRequest r;
+    r.bytes = tensors[t].byte_size();
+    r.first_op = preserve ? 0 : first_use[t];
+    r.last_op = preserve ? last : last_use[t];
+    r.tensor = t;
+    requests.push_back(r);
+  }
+  for (size_t s = 0; s < scratch_bytes.size(); ++s) {
+    ArenaRequest r;
+    r.bytes = scratch_bytes[s];
+    r.first_op = r.last_op = scratch_op[s];
+    r.scratch_op = scratch_op[s];
+    requests.push_back(r);
+  }
+  plan = plan_arena(std::move(requests));
+  OCTET_DCHECK(plan_is_valid(plan));
+}
+
+void Interpreter::Instance::allocate() {
+  arena = allocate_aligned(plan.arena_bytes);
+  scratch_ptrs.resize(scratch_bytes.size());
+  const size_t first_scratch = plan.requests.size() - scratch_bytes.size();
+  for (size_t i = 0; i < first_scratch; ++i) {
+    tensors[plan.requests[i].tensor].data = arena.get() + plan.offsets[i];
+  }
+  for (size_t s = 0; s < scratch_bytes.size(); ++s) {
+    scratch_ptrs[s] = arena.get() + plan.offsets[first_scratch + s];
+  }
+  op_seconds.assign(ops.size(), 0.0);
+}
+
+Interpreter::~Interpreter() = default;
+
+Status Interpreter::prepare_instance(Instance& inst, int batch, int num_threads, ThreadPool* pool) {
+  inst.batch = batch;
+  inst.num_threads = num_threads;
+  inst.pool = pool;
+  inst.tensors.assign(graph_.tensors.size(), RuntimeTensor());
   for (size_t t = 0; t < graph_.tensors.size(); ++t) {
     Tensor& info = graph_.tensors[t];
-    RuntimeTensor& rt = tensors_[t];
+    RuntimeTensor& rt = inst.tensors[t];
     rt.info = &info;
     rt.type = info.type;
     if (info.is_constant) {
@@ -174,7 +262,7 @@ Status Interpreter::prepare(int batch) {
     }
   }
   for (int32_t t : graph_.inputs) {
-    RuntimeTensor& rt = tensors_[t];
+    RuntimeTensor& rt = inst.tensors[t];
     rt.shape = graph_.tensors[t].shape;
     if (rt.shape.empty()) {
       if (batch != 1) {
@@ -186,25 +274,126 @@ Status Interpreter::prepare(int batch) {
     }
     rt.shape_known = true;
   }
-  batch_ = batch;
-  ops_.resize(graph_.ops.size());
+  inst.ops.resize(graph_.ops.size());
   for (size_t i = 0; i < graph_.ops.size(); ++i) {
-    OCTET_RETURN_IF_ERROR(prepare_op(static_cast<int>(i)));
+    OCTET_RETURN_IF_ERROR(prepare_op(inst, static_cast<int>(i)));
   }
-  plan_and_allocate();
+  inst.plan_arena_requests(graph_, options_.preserve_all_tensors);
+  return Status::Ok();
+}
+
+int Interpreter::choose_sub_batch(size_t whole_arena_bytes) const {
+  if (options_.sub_batch > 0) return std::min(options_.sub_batch, batch_);
+  const size_t per_image = std::max<size_t>(1, whole_arena_bytes / static_cast<size_t>(batch_));
+  int sub = static_cast<int>(std::clamp<size_t>(kSubBatchArenaBytes / per_image, 1, batch_));
+  // Every thread gets sub-batches, then sizes are evened out so the last one is not much smaller.
+  const int threads = options_.num_threads;
+  sub = std::min(sub, (batch_ + threads - 1) / threads);
+  const int count = (batch_ + sub - 1) / sub;
+  return (batch_ + count - 1) / count;
+}
+
+bool Interpreter::prepare_sub_batches(const Instance& whole, int sub) {
+  const int count = (batch_ + sub - 1) / sub;
+  const int tail = batch_ - (count - 1) * sub;
+  const int workers = std::min(options_.num_threads, count);
+  // An image's result may not depend on the others only if every activation carries the batch in
+  // dimension 0 (no op mixes images); checked on the shapes each size actually gets.
+  auto per_image = [&](const Instance& inst) {
+    for (size_t t = 0; t < inst.tensors.size(); ++t) {
+      const RuntimeTensor& rt = inst.tensors[t];
+      const RuntimeTensor& w = whole.tensors[t];
+      if (rt.is_static != w.is_static || rt.shape_known != w.shape_known) return false;
+      if (rt.is_static || !rt.shape_known) continue;
+      if (rt.rank() < 1 || rt.rank() != w.rank() || rt.dim(0) != inst.batch || w.dim(0) != batch_) {
+        return false;
+      }
+      if (!std::equal(rt.shape.begin() + 1, rt.shape.end(), w.shape.begin() + 1)) return false;
+    }
+    return true;
+  };
+  auto make = [&](int images) -> std::unique_ptr<Instance> {
+    auto inst = std::make_unique<Instance>();
+    inst->own_pool = std::make_unique<ThreadPool>(1);
+    if (!prepare_instance(*inst, images, 1, inst->own_pool.get()).ok() || !per_image(*inst)) {
+      return nullptr;
+    }
+    return inst;
+  };
+  // Worker w runs the sub-batches chunk_range(count, workers, w); it needs a full-size instance
+  // unless its only sub-batch is the smaller tail (never worker 0: count >= 2, so first() is valid).
+  std::vector<std::unique_ptr<Instance>> instances(workers);
+  std::unique_ptr<Instance> full_size = make(sub);
+  if (!full_size) return false;
+  for (int w = 0; w < workers; ++w) {
+    int begin, end;
+    chunk_range(count, workers, w, &begin, &end);
+    if (tail < sub && begin == count - 1) continue;
+    instances[w] = full_size ? std::move(full_size) : make(sub);
+    if (!instances[w]) return false;
+  }
+  std::unique_ptr<Instance> tail_instance;
+  if (tail < sub) {
+    tail_instance = make(tail);
+    if (!tail_instance) return false;
+  }
+  for (auto& inst : instances) {
+    if (inst) inst->allocate();
+  }
+  if (tail_instance) tail_instance->allocate();
+  instances_ = std::move(instances);
+  tail_ = std::move(tail_instance);
+  sub_batch_ = sub;
+  const size_t num_io = graph_.inputs.size() + graph_.outputs.size();
+  for (size_t k = 0; k < num_io; ++k) {
+    io_.push_back(allocate_aligned(io_bytes_[k]));
+    io_data_[k] = io_.back().get();
+  }
+  return true;
+}
+
+Status Interpreter::prepare(int batch) {
+  prepared_ = false;
+  instances_.clear();
+  tail_.reset();
+  io_.clear();
+  io_data_.clear();
+  io_bytes_.clear();
+  shapes_.clear();
+
+  auto whole = std::make_unique<Instance>();
+  OCTET_RETURN_IF_ERROR(prepare_instance(*whole, batch, options_.num_threads, pool_.get()));
+  batch_ = batch;
+  for (const RuntimeTensor& rt : whole->tensors) shapes_.push_back(rt.shape);
+  std::vector<int32_t> io_tensors = graph_.inputs;
+  io_tensors.insert(io_tensors.end(), graph_.outputs.begin(), graph_.outputs.end());
+  for (int32_t t : io_tensors) io_bytes_.push_back(whole->tensors[t].byte_size());
+  io_data_.assign(io_tensors.size(), nullptr);
+
+  const int sub = choose_sub_batch(whole->plan.arena_bytes);
+  const bool splittable =
+      !options_.preserve_all_tensors &&
+      std::none_of(whole->ops.begin(), whole->ops.end(),
+                   [](const PreparedOp& op) { return op.batch_dependent; });
+  if (!splittable || sub >= batch || !prepare_sub_batches(*whole, sub)) {
+    whole->allocate();
+    for (size_t k = 0; k < io_tensors.size(); ++k) io_data_[k] = whole->tensors[io_tensors[k]].data;
+    instances_.push_back(std::move(whole));
+    sub_batch_ = batch;
+  }
   prepared_ = true;
   return Status::Ok();
 }
 
-Status Interpreter::prepare_op(int op_index) {
+Status Interpreter::prepare_op(Instance& inst, int op_index) {
   const Op& op = graph_.ops[op_index];
-  PreparedOp& prepared = ops_[op_index];
-  prepared.scratch_begin = scratch_bytes_.size();
+  PreparedOp& prepared = inst.ops[op_index];
+  prepared.scratch_begin = inst.scratch_bytes.size();
   const std::string label = op_label(op, op_index);
   if (op.inputs.empty() || op.inputs[0] < 0) return Status::Error(label + ": input 0 is missing");
-  const DataType type = tensors_[op.inputs[0]].type;
+  const DataType type = inst.tensors[op.inputs[0]].type;
   const bool weighted = op_has_weights(op.type) && op.inputs.size() > 1 && op.inputs[1] >= 0;
-  const DataType weights = weighted ? tensors_[op.inputs[1]].type : DataType::kFloat32;
+  const DataType weights = weighted ? inst.tensors[op.inputs[1]].type : DataType::kFloat32;
   const OpRegistration* reg = find_op_registration(op.type, type, options_.kernels, weights);
   if (!reg) {
     std::string supported;
@@ -220,12 +409,12 @@ Status Interpreter::prepare_op(int op_index) {
     return Status::Error(label + ": unsupported input type " + got +
                          " (supported: " + (supported.empty() ? "none" : supported) + ")");
   }
-  PrepareContext ctx(this, op_index, op, batch_, options_.num_threads, options_.fc_requant);
+  PrepareContext ctx(&inst, op_index, op, inst.batch, inst.num_threads, options_.fc_requant);
   ctx.set_eval(reg->eval);
   Status status = reg->prepare(ctx);
   if (!status.ok()) return status;
   for (size_t k = 0; k < op.outputs.size(); ++k) {
-    if (!tensors_[op.outputs[k]].shape_known) {
+    if (!inst.tensors[op.outputs[k]].shape_known) {
       return Status::Error(label + ": internal error: output " + std::to_string(k) +
                            " has no shape after prepare");
     }
@@ -234,69 +423,8 @@ Status Interpreter::prepare_op(int op_index) {
   prepared.eval = ctx.eval();
   prepared.kernel_name = ctx.kernel_name();
   prepared.data = ctx.take_data();
+  prepared.batch_dependent = ctx.batch_dependent();
   return Status::Ok();
-}
-
-void* Interpreter::allocate_persistent(size_t bytes) {
-  persistent_.push_back(allocate_aligned(bytes));
-  return persistent_.back().get();
-}
-
-int Interpreter::request_scratch(int op_index, size_t bytes) {
-  scratch_bytes_.push_back(bytes);
-  scratch_op_.push_back(op_index);
-  return static_cast<int>(scratch_bytes_.size() - ops_[op_index].scratch_begin - 1);
-}
-
-void Interpreter::plan_and_allocate() {
-  const int num_ops = static_cast<int>(graph_.ops.size());
-  const int last = std::max(num_ops - 1, 0);
-  const int32_t n = static_cast<int32_t>(tensors_.size());
-  std::vector<int> first_use(n, -1), last_use(n, -1);
-  for (int32_t t : graph_.inputs) {
-    first_use[t] = 0;
-    last_use[t] = last;  // inputs stay intact, so invoke() can be repeated on them
-  }
-  for (int i = 0; i < num_ops; ++i) {
-    const Op& op = graph_.ops[i];
-    for (int32_t t : op.inputs) {
-      if (t >= 0) last_use[t] = std::max(last_use[t], i);
-    }
-    for (int32_t t : op.outputs) {
-      first_use[t] = i;
-      last_use[t] = std::max(last_use[t], i);
-    }
-  }
-  for (int32_t t : graph_.outputs) last_use[t] = last;
-
-  std::vector<ArenaRequest> requests;
-  for (int32_t t = 0; t < n; ++t) {
-    if (tensors_[t].is_static || first_use[t] < 0) continue;
-    ArenaRequest r;
-    r.bytes = tensors_[t].byte_size();
-    r.first_op = options_.preserve_all_tensors ? 0 : first_use[t];
-    r.last_op = options_.preserve_all_tensors ? last : last_use[t];
-    r.tensor = t;
-    requests.push_back(r);
-  }
-  const size_t first_scratch = requests.size();
-  for (size_t s = 0; s < scratch_bytes_.size(); ++s) {
-    ArenaRequest r;
-    r.bytes = scratch_bytes_[s];
-    r.first_op = r.last_op = scratch_op_[s];
-    r.scratch_op = scratch_op_[s];
-    requests.push_back(r);
-  }
-  plan_ = plan_arena(std::move(requests));
-  OCTET_DCHECK(plan_is_valid(plan_));
-  arena_ = allocate_aligned(plan_.arena_bytes);
-  for (size_t i = 0; i < first_scratch; ++i) {
-    tensors_[plan_.requests[i].tensor].data = arena_.get() + plan_.offsets[i];
-  }
-  scratch_ptrs_.resize(scratch_bytes_.size());
-  for (size_t s = 0; s < scratch_bytes_.size(); ++s) {
-    scratch_ptrs_[s] = arena_.get() + plan_.offsets[first_scratch + s];
-  }
 }
 
 Status Interpreter::set_batch(int batch) {
@@ -311,30 +439,88 @@ Status Interpreter::set_batch(int batch) {
   return status;
 }
 
-inline void Interpreter::run_op(size_t i) {
-  const PreparedOp& p = ops_[i];
-  if (!p.eval) return;
-  void* const* scratch = scratch_ptrs_.data() + p.scratch_begin;
-  EvalContext ctx(graph_.ops[i], p.data.get(), tensors_.data(), scratch, pool_.get());
-  p.eval(ctx);
+// What one worker needs to run its sub-batches; passed by one pointer so std::function does not
+// allocate.
+struct Interpreter::SubBatchRun {
+  Interpreter* self;
+  bool timed;
+};
+
+void Interpreter::run_sub_batches(std::span<double> op_seconds, bool timed) {
+  using Clock = std::chrono::steady_clock;
+  const int count = (batch_ + sub_batch_ - 1) / sub_batch_;
+  const SubBatchRun run{this, timed};
+  const SubBatchRun* args = &run;
+  pool_->parallel_for(count, [args](int worker, int begin, int end) {
+    Interpreter& self = *args->self;
+    const Graph& g = self.graph_;
+    const size_t num_inputs = g.inputs.size();
+    for (int c = begin; c < end; ++c) {
+      const int first = c * self.sub_batch_;
+      const int images = std::min(self.sub_batch_, self.batch_ - first);
+      Instance& inst = images < self.sub_batch_ ? *self.tail_ : *self.instances_[worker];
+      // Graph inputs and outputs are laid out image after image (batch in dimension 0).
+      for (size_t k = 0; k < num_inputs; ++k) {
+        const size_t image_bytes = self.io_bytes_[k] / self.batch_;
+        std::memcpy(inst.tensors[g.inputs[k]].data,
+                    static_cast<const uint8_t*>(self.io_data_[k]) + first * image_bytes,
+                    images * image_bytes);
+      }
+      for (size_t i = 0; i < inst.ops.size(); ++i) {
+        if (!args->timed) {
+          inst.run_op(g, i);
+          continue;
+        }
+        const Clock::time_point t0 = Clock::now();
+        inst.run_op(g, i);
+        inst.op_seconds[i] += std::chrono::duration<double>(Clock::now() - t0).count();
+      }
+      for (size_t k = 0; k < g.outputs.size(); ++k) {
+        const size_t image_bytes = self.io_bytes_[num_inputs + k] / self.batch_;
+        std::memcpy(static_cast<uint8_t*>(self.io_data_[num_inputs + k]) + first * image_bytes,
+                    inst.tensors[g.outputs[k]].data, images * image_bytes);
+      }
+    }
+  });
+  if (!timed) return;
+  const int workers = std::min(pool_->num_threads(), count);
+  auto collect = [&](Instance* inst) {
+    if (!inst) return;
+    for (size_t i = 0; i < op_seconds.size(); ++i) {
+      op_seconds[i] += inst->op_seconds[i] / workers;
+      inst->op_seconds[i] = 0.0;
+    }
+  };
+  for (auto& inst : instances_) collect(inst.get());
+  collect(tail_.get());
 }
 
 Status Interpreter::invoke() {
   if (!prepared_) return Status::Error("interpreter: not prepared");
-  for (size_t i = 0; i < ops_.size(); ++i) run_op(i);
+  if (sub_batch_ < batch_) {
+    run_sub_batches({}, false);
+    return Status::Ok();
+  }
+  Instance& inst = *instances_.front();
+  for (size_t i = 0; i < inst.ops.size(); ++i) inst.run_op(graph_, i);
   return Status::Ok();
 }
 
 Status Interpreter::invoke_timed(std::span<double> op_seconds) {
   if (!prepared_) return Status::Error("interpreter: not prepared");
-  if (op_seconds.size() != ops_.size()) {
-    return Status::Error("interpreter: invoke_timed needs " + std::to_string(ops_.size()) +
+  if (op_seconds.size() != graph_.ops.size()) {
+    return Status::Error("interpreter: invoke_timed needs " + std::to_string(graph_.ops.size()) +
                          " op times, was given " + std::to_string(op_seconds.size()));
   }
+  if (sub_batch_ < batch_) {
+    run_sub_batches(op_seconds, true);
+    return Status::Ok();
+  }
   using Clock = std::chrono::steady_clock;
-  for (size_t i = 0; i < ops_.size(); ++i) {
+  Instance& inst = *instances_.front();
+  for (size_t i = 0; i < inst.ops.size(); ++i) {
     const Clock::time_point t0 = Clock::now();
-    run_op(i);
+    inst.run_op(graph_, i);
     op_seconds[i] += std::chrono::duration<double>(Clock::now() - t0).count();
   }
   return Status::Ok();
@@ -362,16 +548,27 @@ const int8_t* Interpreter::output_i8(int i) const {
 
 const std::vector<int32_t>& Interpreter::tensor_shape(int tensor_index) const {
   OCTET_CHECK(tensor_index >= 0 && tensor_index < num_tensors());
-  return tensors_[tensor_index].shape;
+  return shapes_[tensor_index];
 }
 
 const void* Interpreter::tensor_data(int tensor_index) const {
   if (tensor_index < 0 || tensor_index >= num_tensors()) return nullptr;
-  return tensors_[tensor_index].data;
+  // Graph inputs and outputs hold the whole batch; other activations belong to one sub-batch.
+  for (size_t k = 0; k < graph_.inputs.size(); ++k) {
+    if (graph_.inputs[k] == tensor_index) return io_data_[k];
+  }
+  for (size_t k = 0; k < graph_.outputs.size(); ++k) {
+    if (graph_.outputs[k] == tensor_index) return io_data_[graph_.inputs.size() + k];
+  }
+  return first().tensors[tensor_index].data;
 }
 
+size_t Interpreter::arena_bytes() const { return first().plan.arena_bytes; }
+
+const ArenaPlan& Interpreter::arena_plan() const { return first().plan; }
+
 const char* Interpreter::op_kernel_name(int op_index) const {
-  const PreparedOp& p = ops_[op_index];
+  const PreparedOp& p = first().ops[op_index];
   if (!p.registration) return "none";
   if (!p.eval) return "folded";
   return p.kernel_name ? p.kernel_name : p.registration->name;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end checks of `octet bench` on a mnist_cnn trained briefly on a tiny synthetic MNIST: the
 # JSON keys and their consistency (throughput from latency, MACs = the hand count, the bound from
-# the peak), --per-op, --kernels (also on eval), the int8 model's bound, and clear errors. Speed
+# the peak), --per-op, --kernels (also on eval), the int8 model's bound, sub-batches, and clear errors. Speed
 # itself is never asserted; runs are kept short (--runs 20).
 # Usage: bench_test.sh OCTET_BINARY
 set -uo pipefail
@@ -50,6 +50,12 @@ run "quantize int8" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --
   --out "$work/q.tflite"
 run "bench int8" "$octet" -q bench --model "$work/q.tflite" --runs 20 --seconds 0 --json
 check "int8: same MACs, int8 arithmetic" json "$work/last.out" "j['macs'] == $mnist_macs and j['arithmetic'] == 'int8'"
+run "bench int8, batch 16, 2 threads" "$octet" -q bench --model "$work/q.tflite" --runs 20 --seconds 0 --json \
+  --batch 16 --threads 2
+check "sub-batches: each thread gets some" json "$work/last.out" "j['batch'] == 16 and 1 <= j['sub_batch'] <= 8"
+run "bench int8 --sub-batch 3" "$octet" -q bench --model "$work/q.tflite" --runs 20 --seconds 0 --json \
+  --batch 16 --sub-batch 3
+check "sub-batches: --sub-batch echoed" json "$work/last.out" "j['sub_batch'] == 3"
 
 for c in eval predict compare bench; do
   check "$c --help documents --kernels" bash -c "'$octet' $c --help | grep -q -- '--kernels'"

@@ -131,8 +131,13 @@ TEST(Interpreter, SmallNetEndToEnd) {
 
 TEST(Interpreter, ArenaPlanReusesMemoryWithoutOverlappingLiveTensors) {
   SmallNet net(3);
-  auto interp = make_interpreter(net.b.g, 4, 2);
-  ASSERT_TRUE(interp);
+  InterpreterOptions o;
+  o.batch = 4;
+  o.num_threads = 2;
+  o.sub_batch = 4;  // the whole batch in one arena, inputs and outputs included
+  auto created = Interpreter::create(net.b.g, o);
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  std::unique_ptr<Interpreter> interp = std::move(created).value();
   const ArenaPlan& plan = interp->arena_plan();
   size_t total = 0;
   bool reused = false;
@@ -228,20 +233,27 @@ TEST(Interpreter, FailedSetBatchKeepsThePreviousPreparation) {
 TEST(Interpreter, InvokeDoesNotAllocate) {
   SmallNet net(8);
   for (int threads : {1, 2}) {
-    auto interp = make_interpreter(net.b.g, 5, threads);
-    ASSERT_TRUE(interp);
-    Rng rng(9);
-    std::vector<float> x = random_vector(rng, 5 * 128);
-    std::memcpy(interp->input_f32(0), x.data(), x.size() * 4);
-    ASSERT_TRUE(interp->invoke().ok());  // warm-up (OpenBLAS initialises itself on first use)
-    g_allocations = 0;
-    g_count_allocations = true;
-    auto probe = std::make_unique<int>(1);  // the counter itself works
-    EXPECT_EQ(g_allocations.exchange(0), 1);
-    Status s = interp->invoke();
-    g_count_allocations = false;
-    ASSERT_TRUE(s.ok());
-    EXPECT_EQ(g_allocations.load(), 0) << threads << " threads";
+    for (int sub_batch : {0, 2}) {  // automatic (the whole batch on 1 thread), and sub-batches
+      InterpreterOptions o;
+      o.batch = 5;
+      o.num_threads = threads;
+      o.sub_batch = sub_batch;
+      auto created = Interpreter::create(net.b.g, o);
+      ASSERT_TRUE(created.ok()) << created.status().message();
+      std::unique_ptr<Interpreter> interp = std::move(created).value();
+      Rng rng(9);
+      std::vector<float> x = random_vector(rng, 5 * 128);
+      std::memcpy(interp->input_f32(0), x.data(), x.size() * 4);
+      ASSERT_TRUE(interp->invoke().ok());  // warm-up (OpenBLAS initialises itself on first use)
+      g_allocations = 0;
+      g_count_allocations = true;
+      auto probe = std::make_unique<int>(1);  // the counter itself works
+      EXPECT_EQ(g_allocations.exchange(0), 1);
+      Status s = interp->invoke();
+      g_count_allocations = false;
+      ASSERT_TRUE(s.ok());
+      EXPECT_EQ(g_allocations.load(), 0) << threads << " threads, sub-batch " << interp->sub_batch();
+    }
   }
 }
 

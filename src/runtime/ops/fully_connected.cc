@@ -68,6 +68,7 @@ Status prepare_fully_connected_common(PrepareContext& ctx, FullyConnectedData* d
 Status prepare_fully_connected_f32(PrepareContext& ctx) {
   auto d = std::make_unique<FullyConnectedData>();
   OCTET_RETURN_IF_ERROR(prepare_fully_connected_common(ctx, d.get()));
+  ctx.set_batch_dependent();  // OpenBLAS picks its kernels (and summation order) by the row count
   ctx.set_data(std::move(d));
   return Status::Ok();
 }

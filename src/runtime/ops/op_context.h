@@ -116,6 +116,10 @@ class PrepareContext {
   // Overrides the registration's kernel name (a static string) when prepare picks a variant,
   // e.g. "qs8_fully_connected_fp64req_ref".
   void set_kernel_name(const char* name) { kernel_name_ = name; }
+  // The kernel's result for one image depends on how many images it runs with (a library GEMM whose
+  // summation order follows the row count): the interpreter then never splits the batch.
+  void set_batch_dependent() { batch_dependent_ = true; }
+  bool batch_dependent() const { return batch_dependent_; }
   std::unique_ptr<OpData> take_data() { return std::move(data_); }
   EvalFn eval() const { return eval_; }
   const char* kernel_name() const { return kernel_name_; }
@@ -130,6 +134,7 @@ class PrepareContext {
   std::unique_ptr<OpData> data_;
   EvalFn eval_ = nullptr;
   const char* kernel_name_ = nullptr;
+  bool batch_dependent_ = false;
 };
 
 class EvalContext {
