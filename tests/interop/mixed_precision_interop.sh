@@ -24,7 +24,9 @@ count=500
 # Ops of mnist_cnn: 0 conv, 1 pool, 2 conv, 3 pool, 4 reshape, 5 dense, 6 dense, 7 softmax.
 "$octet" -q quantize --model "$work/float.tflite" --mode int8 --calib "$work/data" --samples 200 \
   --keep-float 2,5 --out "$work/mixed.tflite"
-"$octet" inspect "$work/mixed.tflite" | grep -q DEQUANTIZE
+# Through a file: grep -q closing the pipe early would fail the script under pipefail.
+"$octet" inspect "$work/mixed.tflite" >"$work/inspect.txt"
+grep -q DEQUANTIZE "$work/inspect.txt"
 "$octet" -q predict --model "$work/mixed.tflite" --data "$work/data" --limit $count --out "$work/pred.csv" \
   --raw-inputs "$work/in.bin" --raw-outputs "$work/octet_out.bin"
 status=0
