@@ -29,12 +29,14 @@ inline int32_t i8(GraphBuilder& b, std::vector<int32_t> shape, const std::vector
 // The reference kernels unless `kernels` says otherwise (the oracle tests check the reference).
 inline std::unique_ptr<Interpreter> make_interp(const Graph& g, int batch = 1, int threads = 1,
                                                 FcRequant fc = FcRequant::kInteger,
-                                                KernelChoice kernels = KernelChoice::kReference) {
+                                                KernelChoice kernels = KernelChoice::kReference,
+                                                int sub_batch = 0) {
   InterpreterOptions o;
   o.batch = batch;
   o.num_threads = threads;
   o.fc_requant = fc;
   o.kernels = kernels;
+  o.sub_batch = sub_batch;
   auto r = Interpreter::create(g, o);
   if (!r.ok()) {
     ADD_FAILURE() << r.status().message();

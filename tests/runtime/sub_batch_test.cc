@@ -116,17 +116,7 @@ Graph dynamic_graph() {
 
 std::unique_ptr<Interpreter> create(const Graph& g, int batch, int threads, int sub_batch,
                                     KernelChoice kernels) {
-  InterpreterOptions o;
-  o.batch = batch;
-  o.num_threads = threads;
-  o.sub_batch = sub_batch;
-  o.kernels = kernels;
-  auto r = Interpreter::create(g, o);
-  if (!r.ok()) {
-    ADD_FAILURE() << r.status().message();
-    return nullptr;
-  }
-  return std::move(r).value();
+  return make_interp(g, batch, threads, FcRequant::kInteger, kernels, sub_batch);
 }
 
 std::vector<uint8_t> run_bytes(Interpreter& interp, const std::vector<uint8_t>& input) {
