@@ -20,15 +20,10 @@ namespace {
 
 using namespace testing;  // NOLINT
 
-int rand_int(Rng& rng, int lo, int hi) { return lo + static_cast<int>(rng.below(hi - lo + 1)); }
-float rand_scale(Rng& rng, float lo, float hi) { return std::exp(rng.uniform(std::log(lo), std::log(hi))); }
 std::vector<int8_t> rand_weights(Rng& rng, size_t n) {
   std::vector<int8_t> v(n);
   for (int8_t& x : v) x = static_cast<int8_t>(rand_int(rng, -127, 127));
   return v;
-}
-Activation rand_activation(Rng& rng) {
-  return static_cast<Activation>(std::vector<int>{0, 1, 3}[rng.below(3)]);
 }
 
 // Weight scales for `channels` output channels: per channel (distinct), per channel but all equal
@@ -131,20 +126,8 @@ TEST_F(HybridAvx2, SymmetricQuantizerRoundsTiesAwayFromZero) {
 
 TEST_F(HybridAvx2, Conv2DMatchesTheReferenceOnRandomShapes) {
   Rng rng(5502);
-  const int channel_choices[] = {1, 3, 7, 8, 10, 16, 17, 24, 31, 32, 33};
   for (int iter = 0; iter < 150; ++iter) {
-    const int batch = rand_int(rng, 1, 3);
-    const int h = rand_int(rng, 1, 14), w = rand_int(rng, 1, 14);
-    const int cin = channel_choices[rng.below(11)], cout = channel_choices[rng.below(11)];
-    const int kh = rand_int(rng, 1, 4), kw = rand_int(rng, 1, 4);
-    OpOptions o;
-    o.stride_h = rand_int(rng, 1, 2);
-    o.stride_w = rand_int(rng, 1, 2);
-    o.dilation_h = rand_int(rng, 1, 2);
-    o.dilation_w = rand_int(rng, 1, 2);
-    const bool fits = (kh - 1) * o.dilation_h + 1 <= h && (kw - 1) * o.dilation_w + 1 <= w;
-    o.padding = fits && rng.below(2) ? Padding::kValid : Padding::kSame;
-    o.activation = rand_activation(rng);
+    const auto [batch, h, w, cin, cout, kh, kw, o] = random_conv(rng);
 
     GraphBuilder b;
     const int32_t in = b.input({1, h, w, cin});

@@ -14,13 +14,7 @@ namespace {
 
 using namespace testing;  // NOLINT
 
-int rand_int(Rng& rng, int lo, int hi) { return lo + static_cast<int>(rng.below(hi - lo + 1)); }
 int8_t rand_i8(Rng& rng, int lo = -128, int hi = 127) { return static_cast<int8_t>(rand_int(rng, lo, hi)); }
-int32_t rand_zero_point(Rng& rng) {
-  const int k = rand_int(rng, 0, 3);
-  return k == 0 ? -128 : (k == 1 ? 127 : rand_int(rng, -128, 127));
-}
-float rand_scale(Rng& rng, float lo, float hi) { return std::exp(rng.uniform(std::log(lo), std::log(hi))); }
 
 struct ConvSpec {
   bool depthwise = false;

@@ -12,6 +12,45 @@
 
 namespace octet::runtime::testing {
 
+// Seeded random draws shared by the random-shape tests.
+inline int rand_int(Rng& rng, int lo, int hi) { return lo + static_cast<int>(rng.below(hi - lo + 1)); }
+inline float rand_scale(Rng& rng, float lo, float hi) {
+  return std::exp(rng.uniform(std::log(lo), std::log(hi)));
+}
+inline int32_t rand_zero_point(Rng& rng) {  // the extremes -128 and 127 half of the time
+  const int k = rand_int(rng, 0, 3);
+  return k == 0 ? -128 : (k == 1 ? 127 : rand_int(rng, -128, 127));
+}
+inline Activation rand_activation(Rng& rng) {  // NONE, RELU or RELU6
+  return static_cast<Activation>(std::vector<int>{0, 1, 3}[rng.below(3)]);
+}
+
+// A random CONV_2D for the optimized-vs-reference tests: odd and vector-width channel counts,
+// strides and dilations 1-2, VALID only where the kernel fits, a random fused activation.
+struct RandomConv {
+  int batch, h, w, cin, cout, kh, kw;
+  OpOptions o;
+};
+inline RandomConv random_conv(Rng& rng) {
+  static constexpr int kChannels[] = {1, 3, 7, 8, 10, 16, 17, 24, 31, 32, 33};
+  RandomConv c;
+  c.batch = rand_int(rng, 1, 3);
+  c.h = rand_int(rng, 1, 14);
+  c.w = rand_int(rng, 1, 14);
+  c.cin = kChannels[rng.below(11)];
+  c.cout = kChannels[rng.below(11)];
+  c.kh = rand_int(rng, 1, 4);
+  c.kw = rand_int(rng, 1, 4);
+  c.o.stride_h = rand_int(rng, 1, 2);
+  c.o.stride_w = rand_int(rng, 1, 2);
+  c.o.dilation_h = rand_int(rng, 1, 2);
+  c.o.dilation_w = rand_int(rng, 1, 2);
+  const bool fits = (c.kh - 1) * c.o.dilation_h + 1 <= c.h && (c.kw - 1) * c.o.dilation_w + 1 <= c.w;
+  c.o.padding = fits && rng.below(2) ? Padding::kValid : Padding::kSame;
+  c.o.activation = rand_activation(rng);
+  return c;
+}
+
 inline void set_quant(Graph& g, int32_t t, std::vector<float> scales,
                       std::vector<int64_t> zero_points, int32_t axis = 0) {
   g.tensors[t].quant.scale = std::move(scales);
