@@ -5,6 +5,7 @@
 #include "runtime/kernels/reference/qs8_depthwise_conv2d_ref.h"
 #include "runtime/kernels/x86/qs8_depthwise_conv2d_avx2.h"
 #include "runtime/kernels/x86/qs8_conv2d_avx2.h"
+#include "runtime/kernels/x86/qs8_conv2d_direct_avx2.h"
 #include "runtime/ops/common.h"
 #include "runtime/ops/ops.h"
 #include "runtime/ops/qs8_common.h"
@@ -83,8 +84,15 @@ Status prepare_conv2d_common(PrepareContext& ctx, Qs8ConvData* d) {
 
 struct Qs8ConvAvx2Data : Qs8ConvData {
   kernels::Qs8Conv2DAvx2Params avx2;
+  kernels::Qs8Conv2DDirectAvx2Params direct;  // used instead of avx2 for small K
   Qs8GemmTiles tiles;
 };
+
+void eval_conv2d_qs8_direct_avx2(const EvalContext& ctx) {
+  const Qs8ConvAvx2Data& d = ctx.data<Qs8ConvAvx2Data>();
+  eval_qs8_gemm_tiles<kernels::Qs8Conv2DDirectAvx2Params, kernels::qs8_conv2d_direct_avx2>(
+      ctx, d.direct, d.tiles);
+}
 
 }  // namespace
 
@@ -144,11 +152,29 @@ Status prepare_conv2d_qs8_avx2(PrepareContext& ctx) {
     return Status::Ok();
   }
   const kernels::ConvGeometry& g = d->conv.geometry;
+  const int k = g.kernel_h * g.kernel_w * g.in_channels;
+  if (kernels::qs8_conv2d_direct_avx2_supports(g)) {
+    // Small K (first layers): taps read in place, no im2col rows (qs8_conv2d_direct_avx2.h).
+    kernels::Qs8Conv2DDirectAvx2Params& p = d->direct;
+    void* stage = ctx.allocate_persistent(kernels::qs8_packed_gemm_bytes(g.out_channels, k, false));
+    kernels::qs8_pack_gemm(ctx.input(1).as<int8_t>(), d->has_bias ? ctx.input(2).as<int32_t>() : nullptr,
+                           g.out_channels, k, d->conv.output, nullptr, stage, &p.stage);
+    kernels::qs8_conv2d_direct_avx2_prepare(
+        g, ctx.input(1).as<int8_t>(),
+        ctx.allocate_persistent(kernels::qs8_conv2d_direct_avx2_weight_bytes(g)), &p);
+    p.input_zero_point = static_cast<int8_t>(-d->conv.output.input_offset);
+    p.batch = ctx.input(0).dim(0);
+    d->tiles.tiles = kernels::qs8_conv2d_direct_avx2_num_rows(p);
+    request_tile_scratch(ctx, kernels::qs8_conv2d_direct_avx2_scratch_bytes(p), &d->tiles);
+    ctx.set_eval(eval_conv2d_qs8_direct_avx2);
+    ctx.set_kernel_name("qs8_conv2d_direct_avx2");
+    ctx.set_data(std::move(d));
+    return Status::Ok();
+  }
   kernels::Qs8Conv2DAvx2Params& p = d->avx2;
   p.geometry = g;
   p.input_zero_point = static_cast<int8_t>(-d->conv.output.input_offset);
   p.batch = ctx.input(0).dim(0);
-  const int k = g.kernel_h * g.kernel_w * g.in_channels;
   void* storage = ctx.allocate_persistent(kernels::qs8_packed_gemm_bytes(g.out_channels, k, false));
   kernels::qs8_pack_gemm(ctx.input(1).as<int8_t>(), d->has_bias ? ctx.input(2).as<int32_t>() : nullptr,
                          g.out_channels, k, d->conv.output, nullptr, storage, &p.gemm);
