@@ -1,7 +1,8 @@
-// The AVX2 int8 CONV_2D and FULLY_CONNECTED kernels against the reference kernels, byte for byte:
-// seeded random single-op graphs (odd sizes, channel counts off multiples of 8, strides, dilations,
-// both paddings, per-tensor / per-channel weights, extreme zero points, clamps, multipliers above 1,
-// wrapping accumulators, batches, 1 and 2 threads, both FULLY_CONNECTED requantizations) and a whole
+// The AVX2 int8 CONV_2D (im2col + GEMM, and the direct kernel for small depths) and
+// FULLY_CONNECTED kernels against the reference kernels, byte for byte: seeded random single-op
+// graphs (odd sizes, channel counts off multiples of 8, strides, dilations, both paddings,
+// per-tensor / per-channel weights, extreme zero points, clamps, multipliers above 1, wrapping
+// accumulators, batches, 1 and 2 threads, both FULLY_CONNECTED requantizations) and a whole
 // mnist_cnn-shaped int8 model built here with random weights.
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 
 #include "qs8_test_util.h"
 #include "runtime/kernels/x86/cpu_features.h"
+#include "runtime/kernels/x86/qs8_conv2d_direct_avx2.h"
 
 namespace octet::runtime {
 namespace {
@@ -62,25 +64,58 @@ class Qs8Avx2 : public ::testing::Test {
   }
 };
 
+// The kernel the automatic choice must pick for a CONV_2D with constant weights: the direct
+// kernel for small depths K (the first layers), the im2col + GEMM kernel above.
+const char* conv_kernel(int kh, int kw, int cin) {
+  return kh * kw * cin <= kernels::kQs8DirectConvMaxK ? "qs8_conv2d_direct_avx2" : "qs8_conv2d_avx2";
+}
+
+// One random-weight CONV_2D of shape c, run with the reference and the automatic kernels.
+void expect_conv_matches_reference(Rng& rng, const RandomConv& c, const std::string& what) {
+  const auto [batch, h, w, cin, cout, kh, kw, o] = c;
+  const bool per_channel = rng.below(4) != 0, has_bias = rng.below(4) != 0;
+  GraphBuilder b;
+  const int32_t in = b.input({1, h, w, cin}, DataType::kInt8);
+  set_quant(b.g, in, rand_scale(rng, 0.005f, 0.1f), rand_zero_point(rng));
+  const int32_t wt = i8(b, {cout, kh, kw, cin}, rand_i8s(rng, static_cast<size_t>(cout) * kh * kw * cin));
+  set_filter_quant(b.g, wt, rng, cout, per_channel);
+  std::vector<int32_t> inputs{in, wt};
+  if (has_bias) inputs.push_back(b.i32({cout}, rand_bias(rng, cout)));
+  const int32_t out = b.op(OpType::kConv2D, inputs, o, DataType::kInt8);
+  set_quant(b.g, out, rand_scale(rng, 0.0005f, 0.5f), rand_zero_point(rng));
+  b.output(out);
+  const std::vector<int8_t> x = rand_i8s(rng, static_cast<size_t>(batch) * h * w * cin);
+  expect_auto_matches_reference(b.g, batch, x, FcRequant::kInteger, conv_kernel(kh, kw, cin), what);
+}
+
 TEST_F(Qs8Avx2, Conv2DMatchesTheReferenceOnRandomShapes) {
   Rng rng(4401);
   for (int iter = 0; iter < 150; ++iter) {
-    const auto [batch, h, w, cin, cout, kh, kw, o] = random_conv(rng);
-    const bool per_channel = rng.below(4) != 0, has_bias = rng.below(4) != 0;
+    expect_conv_matches_reference(rng, random_conv(rng), "iter " + std::to_string(iter));
+  }
+}
 
-    GraphBuilder b;
-    const int32_t in = b.input({1, h, w, cin}, DataType::kInt8);
-    set_quant(b.g, in, rand_scale(rng, 0.005f, 0.1f), rand_zero_point(rng));
-    const int32_t wt = i8(b, {cout, kh, kw, cin}, rand_i8s(rng, static_cast<size_t>(cout) * kh * kw * cin));
-    set_filter_quant(b.g, wt, rng, cout, per_channel);
-    std::vector<int32_t> inputs{in, wt};
-    if (has_bias) inputs.push_back(b.i32({cout}, rand_bias(rng, cout)));
-    const int32_t out = b.op(OpType::kConv2D, inputs, o, DataType::kInt8);
-    set_quant(b.g, out, rand_scale(rng, 0.0005f, 0.5f), rand_zero_point(rng));
-    b.output(out);
-    const std::vector<int8_t> x = rand_i8s(rng, static_cast<size_t>(batch) * h * w * cin);
-    expect_auto_matches_reference(b.g, batch, x, FcRequant::kInteger, "qs8_conv2d_avx2",
-                                  "iter " + std::to_string(iter));
+// The direct kernel's cases: 1 to 4 input channels, filters up to 5x5 with K <= 32 and just above
+// (the GEMM kernel), strides 1-3, dilations 1-2 (runs of one tap position along x), both paddings,
+// output channels off multiples of 8, widths with an odd last pixel.
+TEST_F(Qs8Avx2, Conv2DMatchesTheReferenceOnSmallDepths) {
+  Rng rng(4405);
+  static constexpr int kOutChannels[] = {1, 5, 8, 13, 16, 24, 31, 32, 33, 40, 64};
+  for (int iter = 0; iter < 200; ++iter) {
+    RandomConv c = random_conv(rng);
+    c.cin = rand_int(rng, 1, 4);
+    do {
+      c.kh = rand_int(rng, 1, 5);
+      c.kw = rand_int(rng, 1, 5);
+    } while (c.kh * c.kw * c.cin > 36);
+    c.cout = kOutChannels[rng.below(11)];
+    c.h = rand_int(rng, 1, 20);
+    c.w = rand_int(rng, 1, 20);
+    c.o.stride_h = rand_int(rng, 1, 3);
+    c.o.stride_w = rand_int(rng, 1, 3);
+    const bool fits = (c.kh - 1) * c.o.dilation_h + 1 <= c.h && (c.kw - 1) * c.o.dilation_w + 1 <= c.w;
+    c.o.padding = fits && rng.below(2) ? Padding::kValid : Padding::kSame;
+    expect_conv_matches_reference(rng, c, "iter " + std::to_string(iter));
   }
 }
 
@@ -111,7 +146,7 @@ TEST_F(Qs8Avx2, Conv2DMatchesTheReferenceOnTheSeedModelShapes) {
       set_quant(b.g, out, rand_scale(rng, 0.05f, 2.0f), rand_zero_point(rng));
       b.output(out);
       const std::vector<int8_t> x = rand_i8s(rng, static_cast<size_t>(batch) * s.h * s.w * s.cin);
-      expect_auto_matches_reference(b.g, batch, x, FcRequant::kInteger, "qs8_conv2d_avx2",
+      expect_auto_matches_reference(b.g, batch, x, FcRequant::kInteger, conv_kernel(3, 3, s.cin),
                                     std::to_string(s.h) + "x" + std::to_string(s.w) + "x" +
                                         std::to_string(s.cin) + "->" + std::to_string(s.cout));
     }
