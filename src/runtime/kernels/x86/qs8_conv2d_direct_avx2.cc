@@ -79,6 +79,30 @@ OCTET_TARGET_AVX2 inline void store8(__m256i v, int8_t* dst, int count) {
   }
 }
 
+// NB blocks of clamped int32 lanes of one pixel stored as int8 channels, `remaining` of them
+// (or more) left from dst on. Whole groups of 4 or 2 blocks are packed together: the saturating
+// packs interleave the 128-bit lanes, which one permutation puts back in channel order.
+template <int NB>
+OCTET_TARGET_AVX2 inline void store_blocks(const __m256i* v, int8_t* dst, int remaining) {
+  if constexpr (NB == 4) {
+    if (remaining >= 4 * kBlock) {
+      const __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(v[0], v[1]), _mm256_packs_epi32(v[2], v[3]));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst),
+                          _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+      return;
+    }
+  } else if constexpr (NB == 2) {
+    if (remaining >= 2 * kBlock) {
+      const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(v[0], v[1]), 0xD8);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst),
+                       _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1)));
+      return;
+    }
+  }
+#pragma GCC unroll 4
+  for (int j = 0; j < NB; ++j) store8(v[j], dst + j * kBlock, std::min(kBlock, remaining - j * kBlock));
+}
+
 // P pixels (first taps `pixel_step` int16 apart) x NB blocks of 8 channels from block `block`.
 template <int P, int NB>
 OCTET_TARGET_AVX2 void pixels(const Qs8Conv2DDirectAvx2Params& p, const int16_t* taps,
@@ -105,14 +129,15 @@ OCTET_TARGET_AVX2 void pixels(const Qs8Conv2DDirectAvx2Params& p, const int16_t*
       for (int j = 0; j < NB; ++j) acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(a, wv[j]));
     }
   }
+  // Every pixel requantized before any store: int8 stores may alias the output stage's arrays.
+  __m256i v[P][NB];
 #pragma GCC unroll 4
-  for (int j = 0; j < NB; ++j) {
-    const int c = (block + j) * kBlock;
-    const int count = std::min(kBlock, cout - c);
+  for (int j = 0; j < NB; ++j)
 #pragma GCC unroll 4
-    for (int r = 0; r < P; ++r) {
-      store8(requantize(acc[r][j], p.stage, c), out + static_cast<size_t>(r) * cout + c, count);
-    }
+    for (int r = 0; r < P; ++r) v[r][j] = requantize(acc[r][j], p.stage, (block + j) * kBlock);
+#pragma GCC unroll 4
+  for (int r = 0; r < P; ++r) {
+    store_blocks<NB>(v[r], out + static_cast<size_t>(r) * cout + block * kBlock, cout - block * kBlock);
   }
 }
 
