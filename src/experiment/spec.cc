@@ -289,6 +289,9 @@ Result<Spec> parse_spec(const json& j, const std::string& origin) {
   if (r.has("qat")) {
     s.qat.emplace();
     OCTET_RETURN_IF_ERROR(parse_qat(r.child("qat"), *s.qat));
+    // QAT's models are written as `train --qat` writes them; PTQ is compared on the same terms.
+    if (s.quantize.io != "int8" || !s.quantize.per_channel)
+      return r.error("qat", "needs \"quantize\" with io \"int8\" and per-channel weights (what train --qat writes)");
   }
   if (r.has("sensitivity")) {
     Reader t = r.child("sensitivity");

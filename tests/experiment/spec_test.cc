@@ -302,6 +302,11 @@ TEST(ExperimentSpec, QatAndSensitivityErrorsNameTheFileAndTheKey) {
   EXPECT_NE(error_of(j).find("x.json: key \"qat.epoch\": unknown key (known: bits, epochs, lr, control)"),
             std::string::npos) << error_of(j);
 
+  j["qat"] = {{"bits", {4}}};
+  j["quantize"] = {{"io", "uint8"}};
+  EXPECT_NE(error_of(j).find("x.json: key \"qat\": needs \"quantize\" with io \"int8\""), std::string::npos)
+      << error_of(j);
+
   j = minimal();
   j["sensitivity"] = {{"held_out", 0}};
   EXPECT_NE(error_of(j).find("x.json: key \"sensitivity.held_out\": expected an integer in [1, "), std::string::npos);
