@@ -27,7 +27,7 @@ std::string error_of(const json& j) {
 TEST(ExperimentSpec, EveryShippedExperimentParses) {
   const std::vector<std::string> names = builtin_experiment_names();
   ASSERT_EQ(names, (std::vector<std::string>{"int8_mnist_cnn", "limit_bits", "micro_limit_cifar10", "ptq8_mnist",
-                                              "ptq_mnist_fc_vs_cnn"}));
+                                              "ptq_mnist_fc_vs_cnn", "qat_vs_ptq"}));
   for (const std::string& n : names) {
     auto s = load_spec(n);
     ASSERT_TRUE(s.ok()) << s.status().message();
