@@ -291,7 +291,8 @@ std::string qat_chart(const json& results) {
   for (size_t mi = 0; mi < models.size(); ++mi) {
     for (size_t k = 0; k < methods.size(); ++k) {
       report::ChartSeries s;
-      s.name = models[mi].first.get<std::string>() + " " + qat_method_title(methods[k]);
+      // Short legend names: the paragraph above the chart says what FT+PTQ is.
+      s.name = models[mi].first.get<std::string>() + " " + (methods[k] == "control" ? "FT+PTQ" : qat_method_title(methods[k]));
       s.color = kShades[mi % 4][k + (methods.size() == 2 && k == 1 ? 1 : 0)];
       for (const json& b : qat["bits"])
         if (const json* p = qat_point(qat, models[mi].first, methods[k].c_str(), b))
@@ -343,7 +344,7 @@ const char* kQatExplanation =
     "Each trained float32 model is quantized to full integer with narrower ranges (the bits of weights and "
     "activations inside int8 tensors) in three ways: PTQ (min-max calibration, no training), fine-tune + PTQ "
     "(the same extra training in float, then PTQ: the control showing how much of QAT's gain is just more "
-    "training) and QAT (the same training with fake quantization where the int8 model rounds, then converted "
+    "training; FT+PTQ in the chart) and QAT (the same training with fake quantization where the int8 model rounds, then converted "
     "with the ranges it tracked). Every figure is the written model's accuracy on the test set; the commands "
     "below reproduce each one from the float32 file in this folder (in a run without --quick: --quick calibrates "
     "PTQ on its training subset).";
