@@ -13,7 +13,7 @@
 #include "data/loader.h"
 #include "nn/export.h"
 #include "nn/import.h"
-#include "qat/qat.h"
+#include "qat/fine_tune.h"
 #include "quant/quantize.h"
 #include "tflite/reader.h"
 #include "tflite/writer.h"
@@ -21,22 +21,6 @@
 namespace octet::cli {
 
 namespace {
-
-// A seeded subset of `limit` images of `d` (in ascending order), or `d` itself when limit is 0 or
-// not smaller than the set.
-data::Dataset training_subset(const data::Dataset& d, int64_t limit, uint64_t seed) {
-  if (limit <= 0 || limit >= d.size()) return d;
-  data::Dataset s;
-  s.height = d.height;
-  s.width = d.width;
-  s.channels = d.channels;
-  s.class_names = d.class_names;
-  for (int64_t i : quant::draw_calibration_indices(d.size(), limit, seed ^ 0x51A7ull)) {
-    s.pixels.insert(s.pixels.end(), d.image(i), d.image(i) + d.image_bytes());
-    s.labels.push_back(d.labels[static_cast<size_t>(i)]);
-  }
-  return s;
-}
 
 // The training record stored in `graph` by whoever made it, or an empty object.
 nlohmann::json training_record_of(const runtime::Graph& g) {
@@ -110,7 +94,7 @@ Status run_train_qat(const QatTrainArgs& a) {
   OCTET_ASSIGN_OR_RETURN(data::DataSplits splits, data::load_dataset(a.data));
   OCTET_RETURN_IF_ERROR(nn::check_compatible(model, splits.train, "the training set").with_context(a.from + " on " + splits.name));
   OCTET_RETURN_IF_ERROR(nn::check_compatible(model, splits.test, "the test set").with_context(a.from + " on " + splits.name));
-  const data::Dataset train = training_subset(splits.train, a.train_limit, a.opt.seed);
+  const data::Dataset train = qat::training_subset(splits.train, a.train_limit, a.opt.seed);
   std::fprintf(stderr, "%s: %s (%s) on %s: %lld of %lld training images, %d epochs, batch %d, %s lr %g, seed %llu, "
                "%d threads\n", what, a.from.c_str(), model.name().c_str(), splits.name.c_str(),
                static_cast<long long>(train.size()), static_cast<long long>(splits.train.size()), a.opt.epochs,
@@ -120,41 +104,22 @@ Status run_train_qat(const QatTrainArgs& a) {
   std::fprintf(stderr, "%s: weights %d bits, activations %d bits\n", what, a.weight_bits, a.activation_bits);
 
   nlohmann::json info = training_record_of(source);
-  OCTET_ASSIGN_OR_RETURN(runtime::Graph float_graph, nn::export_graph(model, info));
-  quant::CalibrationOptions co;
-  co.samples = a.samples;
-  co.seed = a.opt.seed;
-  co.threads = a.threads;
-  auto calibration = quant::calibrate(float_graph, train, co);
-  if (!calibration.ok()) return calibration.status().with_context(a.from + " (calibration on " + splits.name + ")");
-  qat::QatOptions qo;
-  qo.weight_bits = a.weight_bits;
-  qo.activation_bits = a.activation_bits;
-  OCTET_ASSIGN_OR_RETURN(std::unique_ptr<qat::QatModel> qat, qat::QatModel::create(model, float_graph, *calibration, qo));
-
-  // Fake-quant accuracy before fine-tuning is the PTQ model's, up to rounding details.
-  const double before = nn::evaluate(qat->model(), splits.test, pool);
-  std::fprintf(stderr, "%s: fake-quant test accuracy before fine-tuning %.4f\n", what, before);
-  OCTET_ASSIGN_OR_RETURN(auto history, nn::train(qat->model(), train, nullptr, a.opt, pool));
-  const double after = nn::evaluate(qat->model(), splits.test, pool);
-
   info["qat"] = fine_tune_record(a, splits.name, train.size(), pool.num_threads());
-  info["qat"]["weight_bits"] = a.weight_bits;
-  info["qat"]["activation_bits"] = a.activation_bits;
-  info["qat"]["fake_quant_test_accuracy_before"] = before;
-  info["qat"]["fake_quant_test_accuracy"] = after;
-  OCTET_ASSIGN_OR_RETURN(runtime::Graph trained, nn::export_graph(model, info));
-  quant::QuantizeOptions opt;
-  opt.weight_bits = a.weight_bits;
-  opt.activation_bits = a.activation_bits;
-  const quant::CalibrationResult ranges = qat->calibration();
-  auto q = quant::quantize_graph(trained, &ranges, opt);
-  if (!q.ok()) return q.status().with_context(a.from + " (int8 conversion after QAT)");
-  quant::set_quantization_metadata(
-      q->graph, quant::quantization_record(opt, &ranges, {{"source_model", std::filesystem::path(a.from).filename().string()},
-                                                          {"dataset", splits.name}}));
-  for (const auto& w : q->report.warnings) std::fprintf(stderr, "%s: warning: %s: %s\n", what, a.out.c_str(), w.c_str());
-  OCTET_RETURN_IF_ERROR(tflite::save_tflite(q->graph, a.out));
+  qat::FineTuneOptions fo;
+  fo.train = a.opt;
+  fo.weight_bits = a.weight_bits;
+  fo.activation_bits = a.activation_bits;
+  fo.samples = a.samples;
+  fo.threads = a.threads;
+  const nlohmann::json extra = {{"source_model", std::filesystem::path(a.from).filename().string()},
+                                {"dataset", splits.name}};
+  OCTET_ASSIGN_OR_RETURN(qat::FineTuneResult q,
+                         qat::fine_tune_int8(model, info, train, splits.test, fo, extra, a.from + " on " + splits.name, pool));
+  const auto& history = q.history;
+  const double before = q.before, after = q.after;
+  info = q.record;
+  for (const auto& w : q.warnings) std::fprintf(stderr, "%s: warning: %s: %s\n", what, a.out.c_str(), w.c_str());
+  OCTET_RETURN_IF_ERROR(tflite::save_tflite(q.graph, a.out));
   OCTET_ASSIGN_OR_RETURN(auto written, read_file(a.out));
 
   double train_seconds = 0;

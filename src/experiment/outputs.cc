@@ -245,6 +245,110 @@ std::string sweep_chart(const json& results) {
   return report::render_line_chart(chart);
 }
 
+const char* qat_method_title(const std::string& m) {
+  if (m == "ptq") return "PTQ";
+  if (m == "control") return "Fine-tune + PTQ";
+  return "QAT";
+}
+
+// The QAT point of (model, method, bits), or null.
+const json* qat_point(const json& qat, const json& model, const char* method, const json& bits) {
+  for (const json& p : qat["points"])
+    if (p["model"] == model && p["method"] == method && p["bits"] == bits) return &p;
+  return nullptr;
+}
+
+std::vector<std::pair<json, json>> qat_models(const json& qat) {
+  std::vector<std::pair<json, json>> out;
+  for (const json& p : qat["points"]) {
+    std::pair<json, json> m{p["model"], p["dataset"]};
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+  }
+  return out;
+}
+
+std::vector<std::string> qat_methods(const json& qat) {
+  if (qat["control"].get<bool>()) return {"ptq", "control", "qat"};
+  return {"ptq", "qat"};
+}
+
+// One line per model x method over the bits; a colour family per model, a shade per method.
+std::string qat_chart(const json& results) {
+  static const char* const kShades[4][3] = {{"#9ecae1", "#4292c6", "#08306b"},
+                                            {"#fdae6b", "#f16913", "#7f2704"},
+                                            {"#a1d99b", "#41ab5d", "#00441b"},
+                                            {"#bcbddc", "#807dba", "#3f007d"}};
+  const json& qat = results["qat"];
+  report::XYChart chart;
+  const int64_t samples = qat["points"].empty() ? 0 : qat["points"][0]["samples"].get<int64_t>();
+  chart.title = "PTQ vs QAT: accuracy vs bits of weights and activations (" + std::to_string(samples) + " test images)";
+  chart.x_label = "bits (weights and activations)";
+  chart.y_label = "test accuracy (%)";
+  chart.y_max = 100;
+  chart.width = 900;
+  const auto models = qat_models(qat);
+  const auto methods = qat_methods(qat);
+  for (size_t mi = 0; mi < models.size(); ++mi) {
+    for (size_t k = 0; k < methods.size(); ++k) {
+      report::ChartSeries s;
+      // Short legend names: the paragraph above the chart says what FT+PTQ is.
+      s.name = models[mi].first.get<std::string>() + " " + (methods[k] == "control" ? "FT+PTQ" : qat_method_title(methods[k]));
+      s.color = kShades[mi % 4][k + (methods.size() == 2 && k == 1 ? 1 : 0)];
+      for (const json& b : qat["bits"])
+        if (const json* p = qat_point(qat, models[mi].first, methods[k].c_str(), b))
+          s.points.push_back({b.get<double>(), 100 * (*p)["accuracy"].get<double>(), ""});
+      chart.series.push_back(std::move(s));
+    }
+  }
+  return report::render_line_chart(chart);
+}
+
+std::string sensitivity_title(const json& s) {
+  return "Layer sensitivity: " + s["model"].get<std::string>() + " on " + s["dataset"].get<std::string>();
+}
+
+std::string sensitivity_summary(const json& s) {
+  return "Accuracy on the last " + std::to_string(s["held_out"].get<int64_t>()) +
+         " training images (held out: the " + std::to_string(s["calibration_samples"].get<int64_t>()) +
+         " calibration images are drawn from the images before them) with only one op int8, every other op float32; "
+         "sorted by the drop. Float32 " + percent(s["float_accuracy"]) + ", every op int8 " +
+         percent(s["int8_accuracy"]) + ". Command: " + s["command"].get<std::string>();
+}
+
+std::string db_cell(const json& v) { return v.is_number() ? format("%.2f", v.get<double>()) : "exact"; }
+
+std::string sensitivity_chart(const json& s) {
+  report::BarChart chart;
+  chart.title = "Accuracy drop with only this op int8, " + s["model"].get<std::string>() + " (" +
+                s["dataset"].get<std::string>() + ", last " + std::to_string(s["held_out"].get<int64_t>()) +
+                " training images)";
+  chart.value_label = "top-1 drop vs float32 (percentage points)";
+  for (const json& o : s["ops"])
+    chart.bars.push_back({std::to_string(o["op_index"].get<int>()) + " " + o["op"].get<std::string>() + " " +
+                              o["output"].get<std::string>(),
+                          o["drop_pp"].get<double>()});
+  return report::render_bar_chart(chart);
+}
+
+std::string qat_commands(const json& qat) {
+  std::string text;
+  for (const json& p : qat["points"]) {
+    text += "# " + p["model"].get<std::string>() + ", " + std::to_string(p["bits"].get<int>()) + " bits, " +
+            qat_method_title(p["method"]) + ": " + percent(p["accuracy"]) + "\n";
+    for (const json& c : p["commands"]) text += c.get<std::string>() + "\n";
+  }
+  return text;
+}
+
+const char* kQatExplanation =
+    "Each trained float32 model is quantized to full integer with narrower ranges (the bits of weights and "
+    "activations inside int8 tensors) in three ways: PTQ (min-max calibration, no training), fine-tune + PTQ "
+    "(the same extra training in float, then PTQ: the control showing how much of QAT's gain is just more "
+    "training; FT+PTQ in the chart) and QAT (the same training with fake quantization where the int8 model rounds, then converted "
+    "with the ranges it tracked). Every figure is the written model's accuracy on the test set; the commands "
+    "below reproduce each one from the float32 file in this folder (in a run without --quick: --quick calibrates "
+    "PTQ on its training subset).";
+
 std::string settings_line(const json& r) {
   return "octet " + r["octet_version"].get<std::string>() + " (commit " + r["git_commit"].get<std::string>() +
          "), seed " + std::to_string(r["seed"].get<uint64_t>()) + ", " + std::to_string(r["threads"].get<int>()) +
@@ -323,6 +427,48 @@ json build_tables(const json& results, bool seeds_table) {
     }
     tables.push_back(st);
   }
+  if (results.contains("qat")) {
+    const json& qat = results["qat"];
+    const bool control = qat["control"];
+    std::vector<std::string> header = {"Model", "Dataset", "Bits", "Float32", "PTQ"};
+    if (control) header.push_back("Fine-tune + PTQ");
+    header.insert(header.end(), {"QAT", "QAT - PTQ (pp)"});
+    if (control) header.push_back("QAT - fine-tune + PTQ (pp)");
+    header.insert(header.end(), {"PTQ file (bytes)", "QAT file (bytes)"});
+    json qt = table("qat", "PTQ vs QAT (" + std::to_string(qat["epochs"].get<int>()) + " epoch(s) of fine-tuning, lr " +
+                               format("%g", qat["lr"]) + ")", header);
+    for (const auto& [model, dataset] : qat_models(qat)) {
+      for (const json& b : qat["bits"]) {
+        const json* ptq = qat_point(qat, model, "ptq", b);
+        const json* ctl = qat_point(qat, model, "control", b);
+        const json* q = qat_point(qat, model, "qat", b);
+        if (!ptq || !q) continue;
+        json row = json::array({model, dataset, std::to_string(b.get<int>()), percent(float_accuracy(results, model)),
+                                percent((*ptq)["accuracy"])});
+        if (control) row.push_back(ctl ? percent((*ctl)["accuracy"]) : "-");
+        row.push_back(percent((*q)["accuracy"]));
+        row.push_back(format("%+.2f", 100 * ((*q)["accuracy"].get<double>() - (*ptq)["accuracy"].get<double>())));
+        if (control)
+          row.push_back(ctl ? format("%+.2f", 100 * ((*q)["accuracy"].get<double>() - (*ctl)["accuracy"].get<double>())) : "-");
+        row.push_back(thousands((*ptq)["bytes"]));
+        row.push_back(thousands((*q)["bytes"]));
+        qt["rows"].push_back(row);
+      }
+    }
+    tables.push_back(qt);
+  }
+  if (results.contains("sensitivity")) {
+    for (const json& s : results["sensitivity"]) {
+      json st = table("sensitivity_" + s["model"].get<std::string>(), sensitivity_title(s),
+                      {"Rank", "Op", "Type", "Output", "Accuracy", "Drop (pp)", "Op SQNR (dB)", "Output SQNR (dB)"});
+      int rank = 0;
+      for (const json& o : s["ops"])
+        st["rows"].push_back({std::to_string(++rank), std::to_string(o["op_index"].get<int>()), o["op"], o["output"],
+                              percent(o["accuracy"]), format("%.2f", o["drop_pp"]), db_cell(o["op_sqnr_db"]),
+                              db_cell(o["model_sqnr_db"])});
+      tables.push_back(st);
+    }
+  }
   return tables;
 }
 
@@ -330,6 +476,11 @@ std::string results_markdown(const json& r) {
   std::string md = "# " + r["experiment"].get<std::string>() + ": " + r["title"].get<std::string>() + "\n\n";
   md += settings_line(r) + "\n\nCommand: `" + r["command_line"].get<std::string>() + "`\n";
   for (const json& t : r["tables"]) md += "\n## " + t["title"].get<std::string>() + "\n\n" + markdown_table(t);
+  if (r.contains("qat"))
+    md += "\n## How the PTQ vs QAT figures were made\n\n" + std::string(kQatExplanation) + "\n\n```sh\n" +
+          qat_commands(r["qat"]) + "```\n";
+  if (r.contains("sensitivity"))
+    for (const json& s : r["sensitivity"]) md += "\n" + sensitivity_title(s) + ": " + sensitivity_summary(s) + "\n";
   for (const json& c : r["comparisons"]) {
     md += "\n## " + comparison_title(c) + "\n\n" + comparison_summary(c, r["models"]) + "\n\n";
     md += "Test images (index in the evaluated test set) whose prediction flipped: broken (" + c["a"].get<std::string>() +
@@ -355,6 +506,10 @@ Status write_outputs(const std::string& dir, const json& results, const std::vec
   charts.emplace_back("pareto", pareto_chart(results));
   for (const json& c : results["comparisons"]) charts.emplace_back(sqnr_chart_name(c), sqnr_chart(c));
   if (results.contains("sweep")) charts.emplace_back("accuracy_vs_bits", sweep_chart(results));
+  if (results.contains("qat")) charts.emplace_back("qat_accuracy_vs_bits", qat_chart(results));
+  if (results.contains("sensitivity"))
+    for (const json& s : results["sensitivity"])
+      charts.emplace_back("sensitivity_" + s["model"].get<std::string>(), sensitivity_chart(s));
   if (!grid.empty()) {
     report::GridOptions go;
     go.columns = 6;
@@ -373,6 +528,11 @@ Status write_outputs(const std::string& dir, const json& results, const std::vec
   }
   if (png_skipped && !Progress::quiet()) std::fprintf(stderr, "  rsvg-convert not found: charts written as SVG only (no PNG)\n");
 
+  auto chart_svg = [&](const std::string& stem) {
+    for (const auto& [name, svg] : charts)
+      if (name == stem) return svg;
+    return std::string();
+  };
   report::HtmlPage page(results["experiment"].get<std::string>() + ": " + results["title"].get<std::string>());
   page.heading(1, results["experiment"].get<std::string>() + ": " + results["title"].get<std::string>());
   page.paragraph(settings_line(results));
@@ -386,7 +546,21 @@ Status write_outputs(const std::string& dir, const json& results, const std::vec
     page.heading(2, "Accuracy vs " + sweep_subject(results["sweep"]));
     page.paragraph("Full-integer models with narrower ranges inside int8 tensors, one per calibration method and "
                    "bit width, evaluated on the test set; they are not kept on disk.");
-    page.svg(charts[1 + results["comparisons"].size()].second);
+    page.svg(chart_svg("accuracy_vs_bits"));
+  }
+  if (results.contains("qat")) {
+    page.heading(2, "PTQ vs QAT: accuracy vs bits");
+    page.paragraph(kQatExplanation);
+    page.svg(chart_svg("qat_accuracy_vs_bits"));
+    page.paragraph("Commands that reproduce each figure (run in this folder):");
+    page.preformatted(qat_commands(results["qat"]));
+  }
+  if (results.contains("sensitivity")) {
+    for (const json& s : results["sensitivity"]) {
+      page.heading(2, sensitivity_title(s) + " (chart)");
+      page.paragraph(sensitivity_summary(s));
+      page.svg(chart_svg("sensitivity_" + s["model"].get<std::string>()));
+    }
   }
   if (!grid.empty()) {
     page.heading(2, "Sample predictions");

@@ -15,8 +15,11 @@
 #include "eval/evaluate.h"
 #include "eval/latency.h"
 #include "experiment/outputs.h"
+#include "eval/sensitivity.h"
 #include "nn/export.h"
+#include "nn/import.h"
 #include "nn/trainer.h"
+#include "qat/fine_tune.h"
 #include "quant/quantize.h"
 #include "report/stats.h"
 #include "runtime/kernels/x86/cpu_features.h"
@@ -72,6 +75,47 @@ json interval_json(const report::Interval& i) { return json::array({i.low, i.hig
 // +-inf SQNR (identical tensors) has no JSON number: null, as docs/results.md says.
 json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
+// A quantized model's file size and test accuracy, as the sweep and QAT points record them.
+json measured_json(int64_t bytes, const eval::EvalResult& ev) {
+  return {{"bytes", bytes},
+          {"samples", ev.samples},
+          {"correct", ev.correct},
+          {"accuracy", ev.accuracy()},
+          {"ci95", interval_json(report::wilson_interval(ev.correct, ev.samples))}};
+}
+
+// A full-integer model with `wbits`-bit weights and `abits`-bit activations, serialized and read
+// back (what a file would hold), evaluated on `test`, then dropped (not kept on disk).
+struct NarrowPoint {
+  int64_t bytes = 0;
+  eval::EvalResult eval;
+};
+Result<NarrowPoint> quantize_narrow(const Spec& spec, const runtime::Graph& float_graph, const data::Dataset& calib_set,
+                                    const data::Dataset& test, const std::string& method, int wbits, int abits,
+                                    const std::string& what, int threads) {
+  quant::QuantizeOptions qo;
+  qo.mode = quant::Mode::kInt8;
+  OCTET_ASSIGN_OR_RETURN(qo.io, quant::parse_io(spec.quantize.io));
+  qo.per_channel = spec.quantize.per_channel;
+  qo.weight_bits = wbits;
+  qo.activation_bits = abits;
+  quant::CalibrationOptions co;
+  co.samples = spec.quantize.samples;
+  co.seed = spec.seed;
+  co.method = method;
+  co.observer.bits = abits;  // kl and mse search their clip for this many levels
+  co.threads = threads;
+  auto ptq = quant::post_training_quantize(float_graph, &calib_set, qo, co);
+  if (!ptq.ok()) return ptq.status().with_context(spec.origin + ": " + what);
+  OCTET_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, tflite::serialize_tflite(ptq->quantized.graph));
+  OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::parse_tflite(bytes.data(), bytes.size(), what));
+  eval::EvalOptions eo;
+  eo.threads = threads;
+  auto ev = eval::evaluate_graph(graph, test, eo);
+  if (!ev.ok()) return ev.status().with_context(spec.origin + ": " + what);
+  return NarrowPoint{static_cast<int64_t>(bytes.size()), std::move(ev).value()};
+}
+
 // The sweep of one model: full integer at every calibration method x bits, each model serialized
 // and read back (what a file would hold), evaluated on `test`, then dropped (not kept on disk).
 Result<json> sweep_model(const Spec& spec, const ModelEntry& entry, const runtime::Graph& float_graph,
@@ -85,41 +129,167 @@ Result<json> sweep_model(const Spec& spec, const ModelEntry& entry, const runtim
       const int abits = sw.apply_to == "weights" ? 8 : bits;
       stages.next("sweep " + entry.label + ": " + method + " calibration, " + std::to_string(wbits) + "-bit weights, " +
                   std::to_string(abits) + "-bit activations, on " + std::to_string(test.size()) + " test images");
-      quant::QuantizeOptions qo;
-      qo.mode = quant::Mode::kInt8;
-      OCTET_ASSIGN_OR_RETURN(qo.io, quant::parse_io(spec.quantize.io));
-      qo.per_channel = spec.quantize.per_channel;
-      qo.weight_bits = wbits;
-      qo.activation_bits = abits;
-      quant::CalibrationOptions co;
-      co.samples = spec.quantize.samples;
-      co.seed = spec.seed;
-      co.method = method;
-      co.observer.bits = abits;  // kl and mse search their clip for this many levels
-      co.threads = threads;
       const std::string what = entry.label + " " + method + " W" + std::to_string(wbits) + "A" + std::to_string(abits);
-      auto ptq = quant::post_training_quantize(float_graph, &calib_set, qo, co);
-      if (!ptq.ok()) return ptq.status().with_context(spec.origin + ": sweep " + what);
-      OCTET_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, tflite::serialize_tflite(ptq->quantized.graph));
-      OCTET_ASSIGN_OR_RETURN(runtime::Graph graph, tflite::parse_tflite(bytes.data(), bytes.size(), what));
-      eval::EvalOptions eo;
-      eo.threads = threads;
-      auto ev = eval::evaluate_graph(graph, test, eo);
-      if (!ev.ok()) return ev.status().with_context(spec.origin + ": sweep " + what);
-      points.push_back({{"model", entry.label},
-                        {"dataset", dataset_name},
-                        {"calibration", method},
-                        {"bits", bits},
-                        {"weight_bits", wbits},
-                        {"activation_bits", abits},
-                        {"bytes", bytes.size()},
-                        {"samples", ev->samples},
-                        {"correct", ev->correct},
-                        {"accuracy", ev->accuracy()},
-                        {"ci95", interval_json(report::wilson_interval(ev->correct, ev->samples))}});
+      OCTET_ASSIGN_OR_RETURN(NarrowPoint pt, quantize_narrow(spec, float_graph, calib_set, test, method, wbits, abits, what, threads));
+      json p = {{"model", entry.label},
+                {"dataset", dataset_name},
+                {"calibration", method},
+                {"bits", bits},
+                {"weight_bits", wbits},
+                {"activation_bits", abits}};
+      p.update(measured_json(pt.bytes, pt.eval));
+      points.push_back(std::move(p));
     }
   }
   return points;
+}
+
+// The QAT study of one model (spec.qat): at every bit width PTQ, QAT and (with control) PTQ of
+// the float fine-tuned model, each evaluated on `test`. The QAT models and the fine-tuned float
+// model are kept in `dir`; each point records the commands that reproduce it.
+Result<json> qat_model(const Spec& spec, const ModelEntry& entry, const std::vector<uint8_t>& float_tflite,
+                       const std::string& float_file, const data::DataSplits& splits, const data::Dataset& test,
+                       const std::string& dir, int threads, Stages& stages) {
+  const QatSettings& qs = *spec.qat;
+  ThreadPool& pool = ThreadPool::global();
+  OCTET_ASSIGN_OR_RETURN(runtime::Graph float_graph, tflite::parse_tflite(float_tflite.data(), float_tflite.size(), float_file));
+  // PTQ calibrates as the experiment's int8 models do; fine-tuning uses the images
+  // `octet train --from --train-limit` picks, so the commands below reproduce every figure.
+  const data::Dataset calib_set = seeded_subset(splits.train, spec.train.samples, spec.seed);
+  const data::Dataset train = qat::training_subset(splits.train, spec.train.samples, spec.seed);
+  nn::TrainOptions opt;
+  opt.epochs = qs.epochs;
+  opt.batch = spec.train.batch;
+  opt.lr = static_cast<float>(qs.lr);
+  opt.optimizer = spec.train.optimizer;
+  opt.seed = spec.seed;
+  char lr_text[32];
+  std::snprintf(lr_text, sizeof lr_text, "%g", opt.lr);
+  const std::string data_arg = entry.data;
+  const std::string tune_flags = " --data " + data_arg + " --epochs " + std::to_string(opt.epochs) + " --batch " +
+                                 std::to_string(opt.batch) + " --lr " + lr_text + " --optimizer " + opt.optimizer +
+                                 " --seed " + std::to_string(opt.seed) + " --threads " + std::to_string(threads) +
+                                 (spec.train.samples > 0 ? " --train-limit " + std::to_string(spec.train.samples) : "");
+  const std::string eval_flags = " --data " + data_arg + " --threads " + std::to_string(threads);
+  auto bits_flags = [](int b) { return " --weight-bits " + std::to_string(b) + " --activation-bits " + std::to_string(b); };
+  const std::string samples_flag = " --samples " + std::to_string(spec.quantize.samples);
+
+  // The control: the same fine-tuning in float, once; PTQ of it at every bit width below.
+  std::optional<runtime::Graph> tuned_graph;
+  const std::string tuned_file = entry.label + "_fine_tuned_float32.tflite";
+  if (qs.control) {
+    stages.next("fine-tune " + entry.label + " in float (QAT's control, " + std::to_string(opt.epochs) + " epochs on " +
+                std::to_string(train.size()) + " images)");
+    OCTET_ASSIGN_OR_RETURN(nn::Model model, nn::import_graph(float_graph, float_file));
+    auto history = nn::train(model, train, nullptr, opt, pool);
+    if (!history.ok()) return history.status().with_context(spec.origin + ": " + entry.label + " float fine-tuning");
+    json record = {{"fine_tune", {{"from", float_file}, {"train_images", train.size()}, {"epochs", opt.epochs},
+                                  {"batch", opt.batch}, {"optimizer", opt.optimizer}, {"lr", opt.lr},
+                                  {"seed", opt.seed}, {"threads", pool.num_threads()}}}};
+    OCTET_ASSIGN_OR_RETURN(runtime::Graph g, nn::export_graph(model, record));
+    OCTET_RETURN_IF_ERROR(tflite::save_tflite(g, (fs::path(dir) / tuned_file).string()));
+    tuned_graph = std::move(g);
+  }
+
+  json points = json::array();
+  for (int bits : qs.bits) {
+    const std::string b = std::to_string(bits);
+    stages.next("qat " + entry.label + ": PTQ" + (qs.control ? " and fine-tune + PTQ" : "") + " at " + b + " bits, on " +
+                std::to_string(test.size()) + " test images");
+    auto point = [&](const char* method, int64_t bytes, const eval::EvalResult& ev, const std::string& file,
+                     json commands) {
+      json p = {{"model", entry.label}, {"dataset", splits.name}, {"method", method}, {"bits", bits}};
+      p.update(measured_json(bytes, ev));
+      if (!file.empty()) p["file"] = file;
+      p["commands"] = std::move(commands);
+      points.push_back(std::move(p));
+    };
+    const std::string ptq_out = entry.label + "_w" + b + "a" + b + ".tflite";
+    OCTET_ASSIGN_OR_RETURN(NarrowPoint ptq, quantize_narrow(spec, float_graph, calib_set, test, "minmax", bits, bits,
+                                                            entry.label + " PTQ W" + b + "A" + b, threads));
+    point("ptq", ptq.bytes, ptq.eval, "",
+          {"octet quantize --model " + float_file + " --mode int8 --calib " + data_arg + samples_flag + bits_flags(bits) + " --seed " + std::to_string(spec.seed) + " --out " + ptq_out,
+           "octet eval --model " + ptq_out + eval_flags});
+    if (tuned_graph) {
+      const std::string out = entry.label + "_fine_tuned_w" + b + "a" + b + ".tflite";
+      OCTET_ASSIGN_OR_RETURN(NarrowPoint c, quantize_narrow(spec, *tuned_graph, calib_set, test, "minmax", bits, bits,
+                                                            entry.label + " fine-tuned PTQ W" + b + "A" + b, threads));
+      point("control", c.bytes, c.eval, "",
+            {"octet train --from " + float_file + tune_flags + " --out " + tuned_file,
+             "octet quantize --model " + tuned_file + " --mode int8 --calib " + data_arg + samples_flag + bits_flags(bits) + " --seed " + std::to_string(spec.seed) + " --out " + out,
+             "octet eval --model " + out + eval_flags});
+    }
+
+    stages.next("qat " + entry.label + ": fake-quant fine-tuning at " + b + " bits (" + std::to_string(opt.epochs) +
+                " epochs on " + std::to_string(train.size()) + " images)");
+    OCTET_ASSIGN_OR_RETURN(nn::Model model, nn::import_graph(float_graph, float_file));
+    qat::FineTuneOptions fo;
+    fo.train = opt;
+    fo.weight_bits = bits;
+    fo.activation_bits = bits;
+    fo.samples = spec.quantize.samples;
+    fo.threads = threads;
+    json record = {{"qat", {{"from", float_file}, {"train_images", train.size()}, {"epochs", opt.epochs},
+                            {"batch", opt.batch}, {"optimizer", opt.optimizer}, {"lr", opt.lr}, {"seed", opt.seed},
+                            {"threads", pool.num_threads()}}}};
+    OCTET_ASSIGN_OR_RETURN(qat::FineTuneResult q,
+                           qat::fine_tune_int8(model, record, train, test, fo, {{"source_model", float_file}, {"dataset", splits.name}},
+                                               spec.origin + ": " + entry.label + " QAT at " + b + " bits", pool));
+    // QAT's int8 model only exists through this step: keep it, measured as written.
+    const std::string qat_file = entry.label + "_qat_w" + b + "a" + b + ".tflite";
+    const std::string qat_path = (fs::path(dir) / qat_file).string();
+    OCTET_RETURN_IF_ERROR(tflite::save_tflite(q.graph, qat_path));
+    OCTET_ASSIGN_OR_RETURN(runtime::Graph written, tflite::load_tflite(qat_path));
+    eval::EvalOptions eo;
+    eo.threads = threads;
+    auto ev = eval::evaluate_graph(written, test, eo);
+    if (!ev.ok()) return ev.status().with_context(qat_path);
+    std::error_code ec;
+    point("qat", static_cast<int64_t>(fs::file_size(qat_path, ec)), *ev, qat_file,
+          {"octet train --qat --from " + float_file + tune_flags + bits_flags(bits) + samples_flag + " --out " + qat_file,
+           "octet eval --model " + qat_file + eval_flags});
+  }
+  return points;
+}
+
+// The layer sensitivity of one model (spec.sensitivity), as `octet sensitivity` measures it.
+Result<json> sensitivity_model(const Spec& spec, const ModelEntry& entry, const runtime::Graph& float_graph,
+                               const std::string& float_file, const data::DataSplits& splits, int threads,
+                               Stages& stages) {
+  const int64_t held_out = spec.sensitivity->held_out;
+  stages.next("sensitivity of " + entry.label + ": each op alone int8, on the last " + std::to_string(held_out) +
+              " training images");
+  auto split = eval::split_held_out(splits.train, held_out);
+  if (!split.ok()) return split.status().with_context(spec.origin + ": key \"sensitivity.held_out\": " + splits.source);
+  quant::CalibrationOptions co;
+  co.samples = spec.quantize.samples;
+  co.seed = spec.seed;
+  co.threads = threads;
+  auto calib = quant::calibrate(float_graph, split->calibration, co);
+  if (!calib.ok()) return calib.status().with_context(spec.origin + ": " + entry.label + " sensitivity calibration");
+  eval::SensitivityOptions so;
+  so.quantize.per_channel = spec.quantize.per_channel;
+  so.quantize.io = quant::IoType::kFloat;  // only the op under test is int8, as `octet sensitivity`
+  so.threads = threads;
+  so.progress = !Progress::quiet();
+  auto r = eval::layer_sensitivity(float_graph, *calib, split->held_out, so);
+  if (!r.ok()) return r.status().with_context(spec.origin + ": " + entry.label + " sensitivity");
+  json ops = json::array();
+  for (const eval::OpSensitivity& o : r->ops)
+    ops.push_back({{"op_index", o.op_index}, {"op", o.op}, {"output", o.output}, {"accuracy", o.accuracy},
+                   {"drop_pp", o.drop_pp}, {"op_sqnr_db", finite_or_null(o.op_sqnr_db)},
+                   {"model_sqnr_db", finite_or_null(o.model_sqnr_db)}});
+  return json{{"model", entry.label},
+              {"dataset", splits.name},
+              {"held_out", r->held_out},
+              {"calibration_samples", calib->samples()},
+              {"float_accuracy", r->float_accuracy},
+              {"int8_accuracy", r->int8_accuracy},
+              {"ops", ops},
+              {"command", "octet sensitivity --model " + float_file + " --data " + entry.data + " --samples " +
+                              std::to_string(spec.quantize.samples) + " --held-out " + std::to_string(held_out) +
+                              " --seed " + std::to_string(spec.seed) + (spec.quantize.per_channel ? "" : " --per-tensor") +
+                              " --threads " + std::to_string(threads)}};
 }
 
 }  // namespace
@@ -317,13 +487,18 @@ Result<json> Runner::run(const Spec& original) {
   // Per model: data, train, evaluate + time the float, then quantize, evaluate + time and compare
   // each quantized precision; one final stage writes the outputs.
   const int sweep_points = spec.sweep ? static_cast<int>(spec.sweep->bits.size() * spec.sweep->calibration.size()) : 0;
-  Stages stages(spec.name, static_cast<int>(spec.models.size()) * (3 + 3 * quantized_per_model + sweep_points) + 1);
+  const int qat_stages = spec.qat ? static_cast<int>(2 * spec.qat->bits.size()) + (spec.qat->control ? 1 : 0) : 0;
+  const int sensitivity_stages = spec.sensitivity ? 1 : 0;
+  Stages stages(spec.name, static_cast<int>(spec.models.size()) *
+                               (3 + 3 * quantized_per_model + sweep_points + qat_stages + sensitivity_stages) + 1);
   std::vector<Measured> measured;
   json datasets = json::array();
   std::vector<report::GridCell> grid;
   std::vector<std::string> grid_class_names;
   json comparisons = json::array();
   json sweep_points_json = json::array();
+  json qat_points = json::array();
+  json sensitivity = json::array();
 
   for (const ModelEntry& entry : spec.models) {
     stages.next("load " + entry.data);
@@ -478,6 +653,16 @@ Result<json> Runner::run(const Spec& original) {
                                                       options_.threads, stages));
       for (json& p : points) sweep_points_json.push_back(std::move(p));
     }
+    if (spec.qat) {
+      OCTET_ASSIGN_OR_RETURN(json points, qat_model(spec, entry, tm.tflite, measured[first].file, *splits, test, dir,
+                                                    options_.threads, stages));
+      for (json& p : points) qat_points.push_back(std::move(p));
+    }
+    if (spec.sensitivity) {
+      OCTET_ASSIGN_OR_RETURN(json one, sensitivity_model(spec, entry, measured[first].graph, measured[first].file, *splits,
+                                                         options_.threads, stages));
+      sensitivity.push_back(std::move(one));
+    }
   }
 
   json models = json::array();
@@ -499,6 +684,9 @@ Result<json> Runner::run(const Spec& original) {
   if (spec.sweep) results["sweep"] = {{"apply_to", spec.sweep->apply_to}, {"bits", spec.sweep->bits},
                                       {"calibration", spec.sweep->calibration},
                                       {"max_drop_pp", spec.sweep->max_drop_pp}, {"points", sweep_points_json}};
+  if (spec.qat) results["qat"] = {{"bits", spec.qat->bits}, {"epochs", spec.qat->epochs}, {"lr", spec.qat->lr},
+                                  {"control", spec.qat->control}, {"points", qat_points}};
+  if (spec.sensitivity) results["sensitivity"] = sensitivity;
   results["tables"] = build_tables(results, spec.seeds_table);
 
   results["seconds"] = now_seconds() - t_start;

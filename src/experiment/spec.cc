@@ -205,12 +205,23 @@ Status parse_sweep(const Reader& r, SweepSettings& out) {
   return Status::Ok();
 }
 
+Status parse_qat(const Reader& r, QatSettings& out) {
+  OCTET_RETURN_IF_ERROR(r.only({"bits", "epochs", "lr", "control"}));
+  if (!r.has("bits")) return r.error("bits", "missing");
+  OCTET_RETURN_IF_ERROR(parse_bits(r, "bits", out.bits));
+  OCTET_RETURN_IF_ERROR(r.get_int("epochs", out.epochs, 1, 100000));
+  OCTET_RETURN_IF_ERROR(r.get_real("lr", out.lr, 0.0, 10.0, /*lo_open=*/true));
+  OCTET_RETURN_IF_ERROR(r.get("control", out.control));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Spec> parse_spec(const json& j, const std::string& origin) {
   Reader r(j, origin, "");
   OCTET_RETURN_IF_ERROR(r.only({"name", "title", "seed", "models", "precisions", "train", "quantize", "test_samples",
-                               "latency", "compare_samples", "predictions_grid", "seeds_table", "sweep", "quick"}));
+                               "latency", "compare_samples", "predictions_grid", "seeds_table", "sweep", "qat", "sensitivity",
+                               "quick"}));
   Spec s;
   s.origin = origin;
   s.json = j;
@@ -275,11 +286,24 @@ Result<Spec> parse_spec(const json& j, const std::string& origin) {
     s.sweep.emplace();
     OCTET_RETURN_IF_ERROR(parse_sweep(r.child("sweep"), *s.sweep));
   }
+  if (r.has("qat")) {
+    s.qat.emplace();
+    OCTET_RETURN_IF_ERROR(parse_qat(r.child("qat"), *s.qat));
+    // QAT's models are written as `train --qat` writes them; PTQ is compared on the same terms.
+    if (s.quantize.io != "int8" || !s.quantize.per_channel)
+      return r.error("qat", "needs \"quantize\" with io \"int8\" and per-channel weights (what train --qat writes)");
+  }
+  if (r.has("sensitivity")) {
+    Reader t = r.child("sensitivity");
+    OCTET_RETURN_IF_ERROR(t.only({"held_out"}));
+    s.sensitivity.emplace();
+    OCTET_RETURN_IF_ERROR(t.get_int("held_out", s.sensitivity->held_out, 1, int64_t{1} << 40));
+  }
   if (r.has("quick")) {
     Reader q = r.child("quick");
     OCTET_RETURN_IF_ERROR(q.only({"epochs", "train_samples", "test_samples", "calibration_samples", "precise_bn_batches",
                                   "latency_min_runs", "latency_min_seconds", "latency_max_seconds", "compare_samples",
-                                  "sweep_bits"}));
+                                  "sweep_bits", "sensitivity_held_out"}));
     QuickSettings& k = s.quick;
     OCTET_RETURN_IF_ERROR(q.get_int("epochs", k.epochs, 1, 100000));
     OCTET_RETURN_IF_ERROR(q.get_int("train_samples", k.train_samples, 1, int64_t{1} << 40));
@@ -294,6 +318,7 @@ Result<Spec> parse_spec(const json& j, const std::string& origin) {
       if (!s.sweep) return q.error("sweep_bits", "the experiment has no \"sweep\"");
       OCTET_RETURN_IF_ERROR(parse_bits(q, "sweep_bits", k.sweep_bits));
     }
+    OCTET_RETURN_IF_ERROR(q.get_int("sensitivity_held_out", k.sensitivity_held_out, 1, int64_t{1} << 40));
   }
   return s;
 }
@@ -337,6 +362,8 @@ Spec quick_version(const Spec& spec) {
   s.latency.max_seconds = std::min(s.latency.max_seconds, q.latency_max_seconds);
   s.compare_samples = std::min(s.compare_samples, q.compare_samples);
   if (s.sweep && !q.sweep_bits.empty()) s.sweep->bits = q.sweep_bits;
+  if (s.qat) s.qat->epochs = std::min(s.qat->epochs, q.epochs);  // on the quick training subset
+  if (s.sensitivity) s.sensitivity->held_out = std::min(s.sensitivity->held_out, q.sensitivity_held_out);
   return s;
 }
 
@@ -361,6 +388,9 @@ json settings_json(const Spec& s) {
   if (s.sweep)
     j["sweep"] = {{"bits", s.sweep->bits}, {"calibration", s.sweep->calibration}, {"apply_to", s.sweep->apply_to},
                   {"max_drop_pp", s.sweep->max_drop_pp}};
+  if (s.qat)
+    j["qat"] = {{"bits", s.qat->bits}, {"epochs", s.qat->epochs}, {"lr", s.qat->lr}, {"control", s.qat->control}};
+  if (s.sensitivity) j["sensitivity"] = {{"held_out", s.sensitivity->held_out}};
   return j;
 }
 

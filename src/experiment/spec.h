@@ -63,6 +63,23 @@ struct SweepSettings {
   double max_drop_pp = 1.0;  // the table names the fewest bits within this many points of float32
 };
 
+// Quantization-aware training against post-training quantization: every trained model is, at
+// every bit width (weights and activations), quantized after training (PTQ), fine-tuned with fake
+// quantization then converted (QAT, `octet train --qat --from`) and, with `control`, fine-tuned
+// the same way in float then quantized (`octet train --from`: is QAT's gain just more training?).
+struct QatSettings {
+  std::vector<int> bits;  // 2..8, as listed (the table's rows)
+  int epochs = 2;
+  double lr = 1e-4;
+  bool control = true;
+};
+
+// Layer sensitivity (`octet sensitivity`) of every trained model: accuracy on the last
+// `held_out` training images with only one op int8.
+struct SensitivitySettings {
+  int64_t held_out = 1000;
+};
+
 // What --quick changes: fewer epochs and images, shorter timing.
 struct QuickSettings {
   int epochs = 1;
@@ -75,6 +92,7 @@ struct QuickSettings {
   double latency_max_seconds = 0.5;
   int64_t compare_samples = 100;
   std::vector<int> sweep_bits;  // the sweep's bits under --quick; empty = the sweep's own
+  int64_t sensitivity_held_out = 200;
 };
 
 struct Spec {
@@ -92,6 +110,8 @@ struct Spec {
   std::optional<GridSettings> predictions_grid;
   bool seeds_table = false;  // the seeds' table: rows Accuracy / File size / Inference time
   std::optional<SweepSettings> sweep;
+  std::optional<QatSettings> qat;
+  std::optional<SensitivitySettings> sensitivity;
   QuickSettings quick;
   nlohmann::json json;  // the spec as given, recorded in results.json
 };

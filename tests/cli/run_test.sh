@@ -18,10 +18,10 @@ run "list" "$octet" run --list
 check "list names the shipped experiments" grep -q "^micro_limit_cifar10 " "$work/last.out"
 
 run "all --quick" "$octet" run all --quick "${data[@]}" --threads 2 --out "$work/a"
-check "total time printed" grep -q "^run: 5 experiment(s) in " "$work/last.out"
+check "total time printed" grep -q "^run: 6 experiment(s) in " "$work/last.out"
 check "progress per stage" grep -q "run ptq8_mnist \[2/.*\] train mnist_cnn" "$work/last.err"
 check "progress per sweep point" grep -q "run limit_bits \[.*\] sweep cifar_micro: kl calibration, 2-bit weights, 2-bit activations" "$work/last.err"
-for e in ptq8_mnist int8_mnist_cnn ptq_mnist_fc_vs_cnn micro_limit_cifar10 limit_bits; do
+for e in ptq8_mnist int8_mnist_cnn ptq_mnist_fc_vs_cnn micro_limit_cifar10 limit_bits qat_vs_ptq; do
   check "$e outputs" bash -c "cd '$work/a/$e' && test -s results.json && test -s results.md && test -s report.html && test -s pareto.svg"
 done
 check "ptq8 models" bash -c "cd '$work/a/ptq8_mnist' && test -s mnist_cnn_float32.tflite && test -s mnist_cnn_dynamic.tflite && test -s mnist_cnn_int8.tflite"
@@ -32,7 +32,7 @@ check "micro_limit per-layer SQNR charts" bash -c "ls '$work/a/micro_limit_cifar
 check "results.json structure and consistency" python3 - "$work/a" <<'PY'
 import json, math, os, sys
 root = sys.argv[1]
-for exp in ["ptq8_mnist", "int8_mnist_cnn", "ptq_mnist_fc_vs_cnn", "micro_limit_cifar10", "limit_bits"]:
+for exp in ["ptq8_mnist", "int8_mnist_cnn", "ptq_mnist_fc_vs_cnn", "micro_limit_cifar10", "limit_bits", "qat_vs_ptq"]:
     d = os.path.join(root, exp)
     r = json.load(open(os.path.join(d, "results.json")))
     assert r["experiment"] == exp, r["experiment"]
@@ -148,6 +148,83 @@ p = [p for p in json.load(open('$work/a/limit_bits/results.json'))['sweep']['poi
      if p['model'] == 'mnist_cnn' and p['calibration'] == 'mse' and p['bits'] == 4][0]
 assert (e['samples'], e['accuracy']) == (p['samples'], p['accuracy']), (e, p)
 "
+
+# qat_vs_ptq: PTQ, float fine-tune + PTQ and QAT at every bit width, the table, chart and commands
+# built from the points, the QAT files measured as written, and each model's sensitivity table.
+check "qat_vs_ptq: points, table, chart, commands, sensitivity" python3 - "$octet" "$work" <<'PY'
+import json, os, subprocess, sys
+octet, work = sys.argv[1], sys.argv[2]
+d = os.path.join(work, "a", "qat_vs_ptq")
+r = json.load(open(os.path.join(d, "results.json")))
+q = r["qat"]
+assert q["bits"] == [8, 6, 4, 3] and q["epochs"] == 1 and q["control"] is True, q  # --quick: 1 epoch
+models = ["cifar_micro", "mnist_cnn"]
+assert len(q["points"]) == len(models) * 4 * 3, len(q["points"])
+floats = {m["name"]: m for m in r["models"] if m["precision"] == "float32"}
+int8 = {m["name"]: m for m in r["models"] if m["precision"] == "int8"}
+for m in models:  # `all` trained them in earlier experiments: reused, not retrained
+    assert floats[m]["training"]["reused_from"], floats[m]["training"]
+pts = {(p["model"], p["method"], p["bits"]): p for p in q["points"]}
+for p in q["points"]:
+    assert p["samples"] == floats[p["model"]]["samples"] and p["correct"] / p["samples"] == p["accuracy"], p
+    assert p["ci95"][0] <= p["accuracy"] <= p["ci95"][1] and p["bytes"] > 0 and p["commands"], p
+    if p["method"] == "qat":
+        assert os.path.getsize(os.path.join(d, p["file"])) == p["bytes"], p
+        assert p["commands"][0].startswith("octet train --qat --from %s_float32.tflite " % p["model"]), p["commands"]
+        assert "--weight-bits %d --activation-bits %d" % (p["bits"], p["bits"]) in p["commands"][0]
+        # The file is measured as written: `octet eval` gives the recorded accuracy.
+        data = work + ("/mnist" if p["dataset"] == "MNIST" else "/cifar")
+        j = json.loads(subprocess.run([octet, "-q", "eval", "--model", os.path.join(d, p["file"]), "--data", data,
+                                       "--json", "--threads", "2"], check=True, capture_output=True, text=True).stdout)
+        assert j["accuracy"] == p["accuracy"], (p["file"], j["accuracy"], p["accuracy"])
+    if p["method"] == "control":
+        assert p["commands"][0].startswith("octet train --from %s_float32.tflite " % p["model"]), p["commands"]
+for m in models:
+    # 8-bit PTQ is the experiment's int8 model, quantized the same way.
+    assert pts[(m, "ptq", 8)]["correct"] == int8[m]["correct"], m
+    assert os.path.isfile(os.path.join(d, m + "_fine_tuned_float32.tflite"))
+t = [t for t in r["tables"] if t["id"] == "qat"][0]
+assert t["header"][:8] == ["Model", "Dataset", "Bits", "Float32", "PTQ", "Fine-tune + PTQ", "QAT", "QAT - PTQ (pp)"]
+assert [row[:3] for row in t["rows"]] == [[m, floats[m]["dataset"], str(b)] for m in models for b in q["bits"]]
+pc = lambda x: "%.2f%%" % (100 * x)
+for row in t["rows"]:
+    m, b = row[0], int(row[2])
+    assert row[3:7] == [pc(floats[m]["accuracy"])] + [pc(pts[(m, k, b)]["accuracy"]) for k in ("ptq", "control", "qat")], row
+    assert row[7] == "%+.2f" % (100 * (pts[(m, "qat", b)]["accuracy"] - pts[(m, "ptq", b)]["accuracy"])), row
+assert os.path.getsize(os.path.join(d, "qat_accuracy_vs_bits.svg")) > 0
+md = open(os.path.join(d, "results.md")).read()
+html = open(os.path.join(d, "report.html")).read()
+for text in (md, html):
+    assert "PTQ vs QAT" in text and "octet train --qat --from cifar_micro_float32.tflite" in text
+    assert "octet sensitivity --model mnist_cnn_float32.tflite" in text
+assert "PTQ vs QAT: accuracy vs bits" in html and html.count("<svg") >= 5
+# Sensitivity: every op of each model, sorted by drop, in a table and a chart.
+assert [s["model"] for s in r["sensitivity"]] == models
+for s in r["sensitivity"]:
+    assert s["held_out"] == 200 and s["ops"], s  # quick.sensitivity_held_out
+    drops = [o["drop_pp"] for o in s["ops"]]
+    assert drops == sorted(drops, reverse=True), drops
+    assert all(abs(100 * (s["float_accuracy"] - o["accuracy"]) - o["drop_pp"]) < 1e-9 for o in s["ops"])
+    st = [t for t in r["tables"] if t["id"] == "sensitivity_" + s["model"]][0]
+    assert [row[1] for row in st["rows"]] == [str(o["op_index"]) for o in s["ops"]]
+    assert "## " + st["title"] in md and st["title"] in html
+    assert os.path.getsize(os.path.join(d, "sensitivity_%s.svg" % s["model"])) > 0
+PY
+# A QAT figure reproduced by its command (the data name replaced by the synthetic set's path).
+check "qat_vs_ptq: the quoted command reproduces a QAT figure" python3 - "$octet" "$work" <<'PY'
+import json, os, shlex, subprocess, sys
+octet, work = sys.argv[1], sys.argv[2]
+d = os.path.join(work, "a", "qat_vs_ptq")
+p = [p for p in json.load(open(os.path.join(d, "results.json")))["qat"]["points"]
+     if p["model"] == "mnist_cnn" and p["method"] == "qat" and p["bits"] == 4][0]
+args = shlex.split(p["commands"][0])[1:]
+args[args.index("--data") + 1] = work + "/mnist"
+args[args.index("--out") + 1] = work + "/again_w4a4.tflite"
+subprocess.run([octet, "-q"] + args, check=True, cwd=d, capture_output=True)
+j = json.loads(subprocess.run([octet, "-q", "eval", "--model", work + "/again_w4a4.tflite", "--data", work + "/mnist",
+                               "--json", "--threads", "2"], check=True, capture_output=True, text=True).stdout)
+assert j["accuracy"] == p["accuracy"], (j["accuracy"], p["accuracy"])
+PY
 
 # Model reuse across processes: limit_bits alone in the same --out folder copies the float
 # models its siblings trained (records checked), and gives exactly the same results.

@@ -27,7 +27,7 @@ std::string error_of(const json& j) {
 TEST(ExperimentSpec, EveryShippedExperimentParses) {
   const std::vector<std::string> names = builtin_experiment_names();
   ASSERT_EQ(names, (std::vector<std::string>{"int8_mnist_cnn", "limit_bits", "micro_limit_cifar10", "ptq8_mnist",
-                                              "ptq_mnist_fc_vs_cnn"}));
+                                              "ptq_mnist_fc_vs_cnn", "qat_vs_ptq"}));
   for (const std::string& n : names) {
     auto s = load_spec(n);
     ASSERT_TRUE(s.ok()) << s.status().message();
@@ -248,5 +248,73 @@ TEST(ExperimentSubset, SeededOrderedAndExact) {
   EXPECT_EQ(seeded_subset(d, 1000, 7).size(), 100);
 }
 
+
+TEST(ExperimentSpec, QatAndSensitivity) {
+  json j = minimal();
+  j["qat"] = {{"bits", {8, 6, 4}}, {"epochs", 3}, {"lr", 5e-4}, {"control", false}};
+  j["sensitivity"] = {{"held_out", 800}};
+  auto s = parse_spec(j, "x.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ASSERT_TRUE(s->qat.has_value());
+  EXPECT_EQ(s->qat->bits, (std::vector<int>{8, 6, 4}));
+  EXPECT_EQ(s->qat->epochs, 3);
+  EXPECT_EQ(s->qat->lr, 5e-4);
+  EXPECT_FALSE(s->qat->control);
+  ASSERT_TRUE(s->sensitivity.has_value());
+  EXPECT_EQ(s->sensitivity->held_out, 800);
+  EXPECT_EQ(settings_json(*s)["qat"]["bits"], json({8, 6, 4}));
+  EXPECT_EQ(settings_json(*s)["sensitivity"]["held_out"], 800);
+
+  // Defaults; --quick shortens the fine-tuning and the held-out split, not the bits.
+  j["qat"] = {{"bits", {4}}};
+  j["sensitivity"] = json::object();
+  s = parse_spec(j, "x.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->qat->epochs, 2);
+  EXPECT_EQ(s->qat->lr, 1e-4);
+  EXPECT_TRUE(s->qat->control);
+  EXPECT_EQ(s->sensitivity->held_out, 1000);
+  const Spec q = quick_version(*s);
+  EXPECT_EQ(q.qat->epochs, 1);
+  EXPECT_EQ(q.qat->bits, (std::vector<int>{4}));
+  EXPECT_EQ(q.sensitivity->held_out, 200);
+  EXPECT_FALSE(parse_spec(minimal(), "x.json")->qat.has_value());
+  EXPECT_FALSE(parse_spec(minimal(), "x.json")->sensitivity.has_value());
+}
+
+TEST(ExperimentSpec, QatAndSensitivityErrorsNameTheFileAndTheKey) {
+  json j = minimal();
+  j["qat"] = {{"bits", {8, 1}}};
+  EXPECT_NE(error_of(j).find("x.json: key \"qat.bits\": bits 1 out of range (expected integers in [2, 8])"),
+            std::string::npos) << error_of(j);
+  j["qat"] = {{"bits", {9}}};
+  EXPECT_NE(error_of(j).find("x.json: key \"qat.bits\": bits 9 out of range"), std::string::npos);
+  j["qat"] = {{"epochs", 2}};
+  EXPECT_NE(error_of(j).find("x.json: key \"qat.bits\": missing"), std::string::npos);
+  j["qat"] = {{"bits", {4}}, {"epochs", 0}};
+  EXPECT_NE(error_of(j).find("x.json: key \"qat.epochs\": expected an integer in [1, "), std::string::npos)
+      << error_of(j);
+  j["qat"] = {{"bits", {4}}, {"lr", 0}};
+  EXPECT_NE(error_of(j).find("x.json: key \"qat.lr\": expected a number in (0"), std::string::npos) << error_of(j);
+  j["qat"] = {{"bits", {4}}, {"control", "yes"}};
+  EXPECT_NE(error_of(j).find("x.json: key \"qat.control\": expected true or false"), std::string::npos);
+  j["qat"] = {{"bits", {4}}, {"epoch", 2}};
+  EXPECT_NE(error_of(j).find("x.json: key \"qat.epoch\": unknown key (known: bits, epochs, lr, control)"),
+            std::string::npos) << error_of(j);
+
+  j["qat"] = {{"bits", {4}}};
+  j["quantize"] = {{"io", "uint8"}};
+  EXPECT_NE(error_of(j).find("x.json: key \"qat\": needs \"quantize\" with io \"int8\""), std::string::npos)
+      << error_of(j);
+
+  j = minimal();
+  j["sensitivity"] = {{"held_out", 0}};
+  EXPECT_NE(error_of(j).find("x.json: key \"sensitivity.held_out\": expected an integer in [1, "), std::string::npos);
+  j["sensitivity"] = {{"heldout", 10}};
+  EXPECT_NE(error_of(j).find("x.json: key \"sensitivity.heldout\": unknown key (known: held_out)"), std::string::npos);
+  j["sensitivity"] = 1000;
+  EXPECT_NE(error_of(j).find("x.json: key \"sensitivity\": expected a JSON object"), std::string::npos)
+      << error_of(j);
+}
 }  // namespace
 }  // namespace octet::experiment
