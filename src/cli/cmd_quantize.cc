@@ -79,18 +79,19 @@ Status run_quantize(const QuantizeArgs& a) {
     return Status::Error("--equalize applies to --mode int8 only");
   }
   if (opt.mode != quant::Mode::kInt8 && a.io_given && opt.io != quant::IoType::kInt8) {
-    return Status::Error("--io applies to --mode int8 only (dynamic and float16 models keep float32 I/O)");
+    return Status::Error("--io applies to --mode int8 only (dynamic, float16 and int16x8 models keep float32 I/O)");
   }
-  if (opt.mode == quant::Mode::kInt8 && a.calib.empty()) {
-    return Status::Error("--mode int8 needs calibration images: --calib DATA (mnist, cifar10 or a path)");
+  if (quant::is_calibrated(opt.mode) && a.calib.empty()) {
+    return Status::Error("--mode " + a.mode + " needs calibration images: --calib DATA (mnist, cifar10 or a path)");
   }
   if (!quant::is_calibration_method(a.calibration)) {
     return Status::Error("unknown --calibration '" + a.calibration + "' (available: " +
                          quant::calibration_method_list() + ")");
   }
   const bool max_drop = a.max_drop >= 0;
-  if ((max_drop || !a.keep_float.empty()) && opt.mode != quant::Mode::kInt8) {
-    return Status::Error("--keep-float and --max-drop apply to --mode int8 only");
+  if (max_drop && opt.mode != quant::Mode::kInt8) return Status::Error("--max-drop applies to --mode int8 only");
+  if (!a.keep_float.empty() && !quant::is_calibrated(opt.mode)) {
+    return Status::Error("--keep-float applies to --mode int8 and int16x8 only");
   }
   if (a.ladder && !max_drop) return Status::Error("--ladder is part of the --max-drop search; give --max-drop too");
   if (max_drop && !a.keep_float.empty()) {
@@ -104,7 +105,7 @@ Status run_quantize(const QuantizeArgs& a) {
   nlohmann::json extra = {{"source_model", std::filesystem::path(a.model).filename().string()}};
   std::optional<data::DataSplits> splits;
   quant::CalibrationOptions copt;
-  if (opt.mode == quant::Mode::kInt8) {
+  if (quant::is_calibrated(opt.mode)) {
     OCTET_ASSIGN_OR_RETURN(splits, data::load_dataset(a.calib));
     copt.samples = a.samples;
     copt.seed = a.seed;
@@ -244,11 +245,14 @@ Status run_quantize(const QuantizeArgs& a) {
 Runner add_quantize_command(CLI::App& app) {
   auto args = std::make_shared<QuantizeArgs>();
   args->threads = default_threads();
-  CLI::App* cmd = app.add_subcommand("quantize", "Post-training quantization of a float32 .tflite (int8, dynamic range or float16)");
+  CLI::App* cmd = app.add_subcommand("quantize", "Post-training quantization of a float32 .tflite (int8, dynamic range, float16 or int16x8)");
   cmd->add_option("--model", args->model, "Float32 .tflite file")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--mode", args->mode, "int8 (calibrated, full integer), dynamic (int8 weights), float16")
-      ->required()->check(CLI::IsMember({"int8", "dynamic", "float16"}));
-  cmd->add_option("--calib", args->calib, "Calibration dataset for int8: mnist, cifar10, or a path (training split is used)");
+  cmd->add_option("--mode", args->mode,
+                  "int8 (calibrated, full integer), dynamic (int8 weights), float16, int16x8 (TFLite's 16x8 mode: "
+                  "calibrated symmetric int16 activations, int8 weights, int64 biases, float32 I/O; SOFTMAX stays "
+                  "float32; runs on the reference kernels)")
+      ->required()->check(CLI::IsMember({"int8", "dynamic", "float16", "int16x8"}));
+  cmd->add_option("--calib", args->calib, "Calibration dataset for int8 and int16x8: mnist, cifar10, or a path (training split is used)");
   cmd->add_option("--samples", args->samples, "Calibration images drawn from the training split")->default_val(500)->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   std::string methods_help = "Calibration method (int8):";
   std::vector<std::string> method_names;
@@ -274,7 +278,7 @@ Runner add_quantize_command(CLI::App& app) {
   auto* io = cmd->add_option("--io", args->io, "int8 model input/output type: int8, uint8 or float (QUANTIZE/DEQUANTIZE at the boundary)")
       ->default_val("int8")->check(CLI::IsMember({"int8", "uint8", "float"}));
   cmd->add_option("--keep-float", args->keep_float,
-                  "int8: keep these ops float32 (output tensor names or op indices, comma-separated); "
+                  "int8, int16x8: keep these ops float32 (output tensor names or op indices, comma-separated); "
                   "DEQUANTIZE/QUANTIZE go around them")
       ->delimiter(',');
   cmd->add_option("--max-drop", args->max_drop,
