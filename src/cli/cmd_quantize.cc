@@ -78,7 +78,8 @@ Status run_quantize(const QuantizeArgs& a) {
   if (opt.mode != quant::Mode::kInt8 && a.equalize) {
     return Status::Error("--equalize applies to --mode int8 only");
   }
-  if (opt.mode != quant::Mode::kInt8 && a.io_given && opt.io != quant::IoType::kInt8) {
+  const quant::IoType accepted_io = opt.mode == quant::Mode::kInt16x8 ? quant::IoType::kFloat : quant::IoType::kInt8;
+  if (opt.mode != quant::Mode::kInt8 && a.io_given && opt.io != accepted_io) {
     return Status::Error("--io applies to --mode int8 only (dynamic, float16 and int16x8 models keep float32 I/O)");
   }
   if (quant::is_calibrated(opt.mode) && a.calib.empty()) {

@@ -122,7 +122,7 @@ expect_error "unknown op" "no operator outputs 'nope'" \
   "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --keep-float nope --out "$work/x.tflite"
 expect_error "op index out of range" "f.tflite.*operator index 99 is out of range" \
   "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --keep-float 99 --out "$work/x.tflite"
-expect_error "keep-float needs int8" "apply to --mode int8 only" \
+expect_error "keep-float needs int8" "keep-float applies to --mode int8 and int16x8 only" \
   "$octet" -q quantize --model "$work/f.tflite" --mode dynamic --keep-float 2 --out "$work/x.tflite"
 expect_error "keep-float and max-drop" "not both" \
   "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --keep-float 2 --max-drop 1 --out "$work/x.tflite"
