@@ -54,6 +54,9 @@ std::string steps_table(const eval::MaxDropResult& m) {
   std::string kept;
   for (const std::string& k : m.steps[static_cast<size_t>(m.chosen)].kept_names) kept += (kept.empty() ? "" : ", ") + k;
   t += "  kept float32: " + (kept.empty() ? std::string("none") : kept) + "\n";
+  std::string int16;
+  for (const std::string& k : m.steps[static_cast<size_t>(m.chosen)].int16) int16 += (int16.empty() ? "" : ", ") + k;
+  if (!int16.empty()) t += "  int16 activations: " + int16 + "\n";
   return t;
 }
 
@@ -214,7 +217,7 @@ Status run_quantize(const QuantizeArgs& a) {
       nlohmann::json steps = nlohmann::json::array();
       for (const eval::MixedStep& s : search->steps) {
         steps.push_back({{"change", s.change}, {"accepted", s.accepted}, {"kept_float", s.kept_names},
-                         {"kept_op_indices", s.kept}, {"per_channel", s.per_channel}, {"clipping", s.clipping},
+                         {"kept_op_indices", s.kept}, {"per_channel", s.per_channel}, {"int16", s.int16}, {"clipping", s.clipping},
                          {"accuracy", s.accuracy}, {"drop_pp", s.drop_pp}, {"file_bytes", s.file_bytes},
                          {"us_per_image", s.us_per_image}});
       }
@@ -288,8 +291,8 @@ Runner add_quantize_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_flag("--ladder", args->ladder,
                 "With --max-drop, before keeping an op float32 try: per-channel weights (with --per-tensor), then its "
-                "output range from percentile, then mse calibration; a rung stays only if it raises the accuracy. "
-                "(TFLite's int16x8 mode is not implemented in octet, so it is not a rung.)");
+                "output range from percentile, then mse calibration, then int16 activations for it (TFLite's 16x8 "
+                "kernels, DEQUANTIZE/QUANTIZE borders); a rung stays only if it raises the accuracy.");
   cmd->add_option("--held-out", args->held_out, std::string(kHeldOutHelp) + " (with --max-drop)")
       ->default_val(1000)->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_option("--seed", args->seed, "Seed choosing the calibration images")->default_val(42);
