@@ -54,6 +54,9 @@ std::string steps_table(const eval::MaxDropResult& m) {
   std::string kept;
   for (const std::string& k : m.steps[static_cast<size_t>(m.chosen)].kept_names) kept += (kept.empty() ? "" : ", ") + k;
   t += "  kept float32: " + (kept.empty() ? std::string("none") : kept) + "\n";
+  std::string int16;
+  for (const std::string& k : m.steps[static_cast<size_t>(m.chosen)].int16) int16 += (int16.empty() ? "" : ", ") + k;
+  if (!int16.empty()) t += "  int16 activations: " + int16 + "\n";
   return t;
 }
 
@@ -78,19 +81,21 @@ Status run_quantize(const QuantizeArgs& a) {
   if (opt.mode != quant::Mode::kInt8 && a.equalize) {
     return Status::Error("--equalize applies to --mode int8 only");
   }
-  if (opt.mode != quant::Mode::kInt8 && a.io_given && opt.io != quant::IoType::kInt8) {
-    return Status::Error("--io applies to --mode int8 only (dynamic and float16 models keep float32 I/O)");
+  const quant::IoType accepted_io = opt.mode == quant::Mode::kInt16x8 ? quant::IoType::kFloat : quant::IoType::kInt8;
+  if (opt.mode != quant::Mode::kInt8 && a.io_given && opt.io != accepted_io) {
+    return Status::Error("--io applies to --mode int8 only (dynamic, float16 and int16x8 models keep float32 I/O)");
   }
-  if (opt.mode == quant::Mode::kInt8 && a.calib.empty()) {
-    return Status::Error("--mode int8 needs calibration images: --calib DATA (mnist, cifar10 or a path)");
+  if (quant::is_calibrated(opt.mode) && a.calib.empty()) {
+    return Status::Error("--mode " + a.mode + " needs calibration images: --calib DATA (mnist, cifar10 or a path)");
   }
   if (!quant::is_calibration_method(a.calibration)) {
     return Status::Error("unknown --calibration '" + a.calibration + "' (available: " +
                          quant::calibration_method_list() + ")");
   }
   const bool max_drop = a.max_drop >= 0;
-  if ((max_drop || !a.keep_float.empty()) && opt.mode != quant::Mode::kInt8) {
-    return Status::Error("--keep-float and --max-drop apply to --mode int8 only");
+  if (max_drop && opt.mode != quant::Mode::kInt8) return Status::Error("--max-drop applies to --mode int8 only");
+  if (!a.keep_float.empty() && !quant::is_calibrated(opt.mode)) {
+    return Status::Error("--keep-float applies to --mode int8 and int16x8 only");
   }
   if (a.ladder && !max_drop) return Status::Error("--ladder is part of the --max-drop search; give --max-drop too");
   if (max_drop && !a.keep_float.empty()) {
@@ -104,7 +109,7 @@ Status run_quantize(const QuantizeArgs& a) {
   nlohmann::json extra = {{"source_model", std::filesystem::path(a.model).filename().string()}};
   std::optional<data::DataSplits> splits;
   quant::CalibrationOptions copt;
-  if (opt.mode == quant::Mode::kInt8) {
+  if (quant::is_calibrated(opt.mode)) {
     OCTET_ASSIGN_OR_RETURN(splits, data::load_dataset(a.calib));
     copt.samples = a.samples;
     copt.seed = a.seed;
@@ -212,7 +217,7 @@ Status run_quantize(const QuantizeArgs& a) {
       nlohmann::json steps = nlohmann::json::array();
       for (const eval::MixedStep& s : search->steps) {
         steps.push_back({{"change", s.change}, {"accepted", s.accepted}, {"kept_float", s.kept_names},
-                         {"kept_op_indices", s.kept}, {"per_channel", s.per_channel}, {"clipping", s.clipping},
+                         {"kept_op_indices", s.kept}, {"per_channel", s.per_channel}, {"int16", s.int16}, {"clipping", s.clipping},
                          {"accuracy", s.accuracy}, {"drop_pp", s.drop_pp}, {"file_bytes", s.file_bytes},
                          {"us_per_image", s.us_per_image}});
       }
@@ -244,11 +249,14 @@ Status run_quantize(const QuantizeArgs& a) {
 Runner add_quantize_command(CLI::App& app) {
   auto args = std::make_shared<QuantizeArgs>();
   args->threads = default_threads();
-  CLI::App* cmd = app.add_subcommand("quantize", "Post-training quantization of a float32 .tflite (int8, dynamic range or float16)");
+  CLI::App* cmd = app.add_subcommand("quantize", "Post-training quantization of a float32 .tflite (int8, dynamic range, float16 or int16x8)");
   cmd->add_option("--model", args->model, "Float32 .tflite file")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--mode", args->mode, "int8 (calibrated, full integer), dynamic (int8 weights), float16")
-      ->required()->check(CLI::IsMember({"int8", "dynamic", "float16"}));
-  cmd->add_option("--calib", args->calib, "Calibration dataset for int8: mnist, cifar10, or a path (training split is used)");
+  cmd->add_option("--mode", args->mode,
+                  "int8 (calibrated, full integer), dynamic (int8 weights), float16, int16x8 (TFLite's 16x8 mode: "
+                  "calibrated symmetric int16 activations, int8 weights, int64 biases, float32 I/O; SOFTMAX stays "
+                  "float32; runs on the reference kernels)")
+      ->required()->check(CLI::IsMember({"int8", "dynamic", "float16", "int16x8"}));
+  cmd->add_option("--calib", args->calib, "Calibration dataset for int8 and int16x8: mnist, cifar10, or a path (training split is used)");
   cmd->add_option("--samples", args->samples, "Calibration images drawn from the training split")->default_val(500)->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   std::string methods_help = "Calibration method (int8):";
   std::vector<std::string> method_names;
@@ -274,7 +282,7 @@ Runner add_quantize_command(CLI::App& app) {
   auto* io = cmd->add_option("--io", args->io, "int8 model input/output type: int8, uint8 or float (QUANTIZE/DEQUANTIZE at the boundary)")
       ->default_val("int8")->check(CLI::IsMember({"int8", "uint8", "float"}));
   cmd->add_option("--keep-float", args->keep_float,
-                  "int8: keep these ops float32 (output tensor names or op indices, comma-separated); "
+                  "int8, int16x8: keep these ops float32 (output tensor names or op indices, comma-separated); "
                   "DEQUANTIZE/QUANTIZE go around them")
       ->delimiter(',');
   cmd->add_option("--max-drop", args->max_drop,
@@ -283,8 +291,8 @@ Runner add_quantize_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_flag("--ladder", args->ladder,
                 "With --max-drop, before keeping an op float32 try: per-channel weights (with --per-tensor), then its "
-                "output range from percentile, then mse calibration; a rung stays only if it raises the accuracy. "
-                "(TFLite's int16x8 mode is not implemented in octet, so it is not a rung.)");
+                "output range from percentile, then mse calibration, then int16 activations for it (TFLite's 16x8 "
+                "kernels, DEQUANTIZE/QUANTIZE borders); a rung stays only if it raises the accuracy.");
   cmd->add_option("--held-out", args->held_out, std::string(kHeldOutHelp) + " (with --max-drop)")
       ->default_val(1000)->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_option("--seed", args->seed, "Seed choosing the calibration images")->default_val(42);

@@ -121,10 +121,11 @@ Result<SensitivityResult> layer_sensitivity(const Graph& float_graph, const quan
 
 namespace {
 
-// One candidate of the search: which ops are float32, which get per-channel weights, and which
-// op outputs take their range from an alternative calibration (index into MaxDropOptions::clipping).
+// One candidate of the search: which ops are float32, which get per-channel weights, which compute
+// with int16 activations, and which op outputs take their range from an alternative calibration
+// (index into MaxDropOptions::clipping).
 struct MixedState {
-  std::vector<bool> keep, per_channel;
+  std::vector<bool> keep, per_channel, int16;
   std::vector<int> clip;  // by tensor, -1 = the main calibration
 };
 
@@ -162,7 +163,7 @@ Result<MaxDropResult> keep_float_within_drop(const Graph& float_graph, const qua
   res.float_file_bytes = static_cast<int64_t>(float_bytes.size());
 
   // Quantizes and measures one candidate; keeps it as the result when `accept(step)` says so.
-  MixedState state{std::vector<bool>(n, false), std::vector<bool>(n, false),
+  MixedState state{std::vector<bool>(n, false), std::vector<bool>(n, false), std::vector<bool>(n, false),
                    std::vector<int>(float_graph.tensors.size(), -1)};
   std::optional<Progress> progress;
   auto try_state = [&](const MixedState& st, const std::string& change, bool always) -> Result<bool> {
@@ -179,12 +180,14 @@ Result<MaxDropResult> keep_float_within_drop(const Graph& float_graph, const qua
     step.change = change;
     for (size_t i = 0; i < n; ++i) {
       if (st.per_channel[i] && !st.keep[i]) qo.per_channel_ops.push_back(out_name(i));
+      if (st.int16[i] && !st.keep[i]) qo.int16_ops.push_back(out_name(i));
       if (!st.keep[i]) continue;
       step.kept.push_back(static_cast<int>(i));
       step.kept_names.push_back(out_name(i));
     }
     qo.keep_float = step.kept_names;
     step.per_channel = qo.per_channel_ops;
+    step.int16 = qo.int16_ops;
     if (record_extra.contains("clipping")) step.clipping = record_extra["clipping"];
     OCTET_ASSIGN_OR_RETURN(quant::QuantizeResult q, quant::quantize_graph(float_graph, &calib, qo));
     nlohmann::json record = quant::quantization_record(qo, &calibration, record_extra);
@@ -243,6 +246,11 @@ Result<MaxDropResult> keep_float_within_drop(const Graph& float_graph, const qua
         met = true;
         break;
       }
+      // TFLite's 16x8 kernels for this op, its borders with the int8 ops through float32.
+      MixedState st = state;
+      st.int16[i] = true;
+      OCTET_ASSIGN_OR_RETURN(met, try_state(st, "int16 activations for " + s.output, false));
+      if (met) break;
     }
     MixedState st = state;
     st.keep[i] = true;

@@ -68,6 +68,7 @@ struct MixedStep {
   int64_t file_bytes = 0;       // the serialized .tflite (with the quantization record)
   double us_per_image = 0;      // measure_latency median, batch 1, one thread
   std::vector<std::string> per_channel;  // ladder: ops given per-channel weights
+  std::vector<std::string> int16;        // ladder: ops computing with int16 activations (16x8)
   nlohmann::json clipping = nlohmann::json::object();  // ladder: op output -> calibration method of its range
 };
 
@@ -78,7 +79,8 @@ struct MaxDropOptions {
   nlohmann::json record_extra = nlohmann::json::object();  // merged into each step's quantization record
   // The remediation ladder: before keeping an op float32, try per-channel weights (when the
   // quantization is per-tensor), then its output range from each of `clipping` in order
-  // (calibrations of the same images by other methods, e.g. percentile and mse).
+  // (calibrations of the same images by other methods, e.g. percentile and mse), then int16
+  // activations for it (TFLite's 16x8 kernels; DEQUANTIZE/QUANTIZE borders with int8 ops).
   bool ladder = false;
   std::vector<quant::CalibrationResult> clipping;
 };

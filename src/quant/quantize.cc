@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <array>
+#include <functional>
 #include <optional>
 
 #include "quant/qparams.h"
@@ -20,6 +22,7 @@ const char* mode_name(Mode m) {
     case Mode::kInt8: return "int8";
     case Mode::kDynamic: return "dynamic";
     case Mode::kFloat16: return "float16";
+    case Mode::kInt16x8: return "int16x8";
   }
   return "?";
 }
@@ -37,8 +40,11 @@ Result<Mode> parse_mode(const std::string& s) {
   if (s == "int8") return Mode::kInt8;
   if (s == "dynamic") return Mode::kDynamic;
   if (s == "float16") return Mode::kFloat16;
-  return Status::Error("unknown quantization mode '" + s + "' (int8, dynamic, float16)");
+  if (s == "int16x8") return Mode::kInt16x8;
+  return Status::Error("unknown quantization mode '" + s + "' (int8, dynamic, float16, int16x8)");
 }
+
+bool is_calibrated(Mode m) { return m == Mode::kInt8 || m == Mode::kInt16x8; }
 
 Result<IoType> parse_io(const std::string& s) {
   if (s == "int8") return IoType::kInt8;
@@ -175,7 +181,18 @@ struct ActParams {
   float scale = 1;
   int32_t zero_point = 0;
   float min = 0, max = 0;
+  float scale16 = 1;  // the same activation in int16 (zero point 0), for 16-bit ops
 };
+
+// The precision an op computes in, and so of the activations it writes.
+enum class Prec : uint8_t { kInt8, kInt16, kFloat };
+
+// Symmetric int16 activation scale of the 16x8 mode: max|range| / 32767 (zero point 0); an
+// all-zero range gets scale 1, as an all-zero weight tensor does.
+float int16_scale(float mn, float mx) {
+  const float m = std::max(std::fabs(mn), std::fabs(mx));
+  return m > 0.0f ? m / 32767.0f : 1.0f;
+}
 
 Status check_calibration(const Graph& g, const CalibrationResult& c) {
   if (c.ranges.size() != g.tensors.size()) {
@@ -186,45 +203,49 @@ Status check_calibration(const Graph& g, const CalibrationResult& c) {
   return Status::Ok();
 }
 
-// Mixed precision: activations produced by kept ops (and a float model input) stay float32 in
-// `is_float`; every read across the int8/float32 border goes through a twin tensor made once by a
-// DEQUANTIZE or QUANTIZE right before its first reader. A float32 graph output becomes its int8
-// twin unless the model I/O is float. Twins get the activation's parameters in `act`.
-void insert_precision_borders(Graph& q, std::vector<std::optional<ActParams>>& act, const std::vector<bool>& keep,
-                              IoType io, std::vector<bool>& is_float) {
+// Mixed precision: each activation has the precision of the op that writes it (`op_prec`; a model
+// input is float32 with float I/O, int8 otherwise) in `tprec`. Every read across a precision border
+// goes through a twin tensor made once, right before its first reader: DEQUANTIZE to float32,
+// QUANTIZE from float32; int8 <-> int16 passes through the float32 twin (a DEQUANTIZE and a
+// QUANTIZE, which every TFLite version runs). A graph output that is not int8 becomes its int8 twin
+// unless the model I/O is float. Twins get the activation's parameters in `act`.
+void insert_precision_borders(Graph& q, std::vector<std::optional<ActParams>>& act, const std::vector<Prec>& op_prec,
+                              IoType io, std::vector<Prec>& tprec) {
   const size_t n = q.tensors.size();
-  is_float.assign(n, false);
+  tprec.assign(n, Prec::kInt8);
   if (io == IoType::kFloat)
-    for (int32_t t : q.inputs) is_float[static_cast<size_t>(t)] = true;
-  for (size_t i = 0; i < q.ops.size(); ++i)
-    if (keep[i]) is_float[static_cast<size_t>(q.ops[i].outputs[0])] = true;
-  std::vector<int32_t> twin(n, -1);
+    for (int32_t t : q.inputs) tprec[static_cast<size_t>(t)] = Prec::kFloat;
+  for (size_t i = 0; i < q.ops.size(); ++i) tprec[static_cast<size_t>(q.ops[i].outputs[0])] = op_prec[i];
+  std::vector<std::array<int32_t, 3>> twin(n, {-1, -1, -1});
   std::vector<Op> ops;
-  auto twin_of = [&](int32_t t) {
+  std::function<int32_t(int32_t, Prec)> twin_of = [&](int32_t t, Prec to) {
     const size_t ti = static_cast<size_t>(t);
-    if (twin[ti] < 0) {
-      const bool to_float = !is_float[ti];
+    int32_t& made = twin[ti][static_cast<size_t>(to)];
+    if (made < 0) {
+      const int32_t src = tprec[ti] != Prec::kFloat && to != Prec::kFloat ? twin_of(t, Prec::kFloat) : t;
       Tensor copy;
-      copy.name = q.tensors[ti].name + (to_float ? "/dequantize" : "/quantize");
+      copy.name = q.tensors[ti].name +
+                  (to == Prec::kFloat ? "/dequantize" : (to == Prec::kInt16 ? "/quantize16" : "/quantize"));
       copy.shape = q.tensors[ti].shape;
-      twin[ti] = q.add_tensor(std::move(copy));
+      const int32_t index = q.add_tensor(std::move(copy));
       const std::optional<ActParams> params = act[ti];
       act.push_back(params);
-      is_float.push_back(to_float);
-      ops.push_back(Op{to_float ? OpType::kDequantize : OpType::kQuantize, 1, {t}, {twin[ti]}, {}});
+      tprec.push_back(to);
+      ops.push_back(Op{to == Prec::kFloat ? OpType::kDequantize : OpType::kQuantize, 1, {src}, {index}, {}});
+      twin[ti][static_cast<size_t>(to)] = index;
     }
-    return twin[ti];
+    return twin[ti][static_cast<size_t>(to)];
   };
   for (size_t i = 0; i < q.ops.size(); ++i) {
     Op op = q.ops[i];
     for (int32_t& t : op.inputs) {
       if (t < 0 || static_cast<size_t>(t) >= n || !act[static_cast<size_t>(t)]) continue;  // constants
-      if (is_float[static_cast<size_t>(t)] != keep[i]) t = twin_of(t);
+      if (tprec[static_cast<size_t>(t)] != op_prec[i]) t = twin_of(t, op_prec[i]);
     }
     ops.push_back(std::move(op));
   }
   for (int32_t& t : q.outputs)
-    if (is_float[static_cast<size_t>(t)] && io != IoType::kFloat) t = twin_of(t);
+    if (tprec[static_cast<size_t>(t)] != Prec::kInt8 && io != IoType::kFloat) t = twin_of(t, Prec::kInt8);
   q.ops = std::move(ops);
 }
 
@@ -232,6 +253,19 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
   OCTET_RETURN_IF_ERROR(check_calibration(g, calib));
   OCTET_ASSIGN_OR_RETURN(const std::vector<bool> keep, resolve_ops(g, opt.keep_float));
   OCTET_ASSIGN_OR_RETURN(const std::vector<bool> per_channel_op, resolve_ops(g, opt.per_channel_ops));
+  OCTET_ASSIGN_OR_RETURN(const std::vector<bool> int16_op, resolve_ops(g, opt.int16_ops));
+  const bool all_int16 = opt.mode == Mode::kInt16x8;
+  const IoType io = all_int16 ? IoType::kFloat : opt.io;  // the 16x8 mode keeps float32 model I/O
+  std::vector<Prec> op_prec(g.ops.size(), Prec::kInt8);
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    if (keep[i]) {
+      op_prec[i] = Prec::kFloat;
+    } else if (g.ops[i].type == OpType::kSoftmax && (all_int16 || int16_op[i])) {
+      op_prec[i] = Prec::kFloat;  // octet has no int16 SOFTMAX (TFLite's LUT method): float32 instead
+    } else if (all_int16 || int16_op[i]) {
+      op_prec[i] = Prec::kInt16;
+    }
+  }
   QuantizeResult res;
   QuantizeReport& rep = res.report;
   Graph& q = res.graph;
@@ -252,14 +286,14 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
       rep.warnings.push_back(msg);
     }
     if (p->wide_range) row.notes.push_back("range wider than 10 (the converter warns too)");
-    return ActParams{p->scale, p->zero_point, r.range.min, r.range.max};
+    return ActParams{p->scale, p->zero_point, r.range.min, r.range.max, int16_scale(r.range.min, r.range.max)};
   };
-  auto fill_row = [](LayerReport& row, const ActParams& p, const char* from) {
+  auto fill_row = [](LayerReport& row, const ActParams& p, const char* from, bool int16 = false) {
     row.has_output_params = true;
     row.min = p.min;
     row.max = p.max;
-    row.scale = p.scale;
-    row.zero_point = p.zero_point;
+    row.scale = int16 ? p.scale16 : p.scale;
+    row.zero_point = int16 ? 0 : p.zero_point;
     row.params_from = from;
   };
 
@@ -269,7 +303,8 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
     row.output = g.tensors[static_cast<size_t>(t)].name;
     OCTET_ASSIGN_OR_RETURN(ActParams p, calibrated(t, row));
     act[static_cast<size_t>(t)] = p;
-    fill_row(row, p, "calibrated");
+    fill_row(row, p, "calibrated", all_int16);
+    if (all_int16) row.notes.push_back("int16");
     rep.layers.push_back(std::move(row));
   }
 
@@ -283,9 +318,12 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
     if (op.outputs.size() != 1) return Status::Error("operator " + std::to_string(i) + " must have one output");
     const int32_t out = op.outputs[0];
     row.output = g.tensors[static_cast<size_t>(out)].name;
-    const bool kept = keep[i];
+    const bool kept = op_prec[i] == Prec::kFloat;
+    const bool int16 = op_prec[i] == Prec::kInt16;
     row.kept_float = kept;
-    if (kept) row.notes.push_back("kept float32");
+    if (keep[i]) row.notes.push_back("kept float32");
+    if (kept && !keep[i]) row.notes.push_back("float32 (no int16 SOFTMAX in octet)");
+    if (int16) row.notes.push_back("int16 activations");
     const int32_t in0 = op.inputs.empty() ? -1 : op.inputs[0];
     if (in0 < 0 || g.tensors[static_cast<size_t>(in0)].is_constant || !act[static_cast<size_t>(in0)]) {
       return Status::Error("operator " + std::to_string(i) + " (" + row.op +
@@ -305,15 +343,15 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
           out_params.min = r.range.min;
           out_params.max = r.range.max;
         }
-        fill_row(row, out_params, "input");
+        fill_row(row, out_params, "input", int16);
         break;
       case OpType::kSoftmax:
-        out_params = {1.0f / 256.0f, -128, r.range.min, r.range.max};
+        out_params = {1.0f / 256.0f, -128, r.range.min, r.range.max, 1.0f / 32768.0f};
         fill_row(row, out_params, "fixed");
         break;
       default: {
         OCTET_ASSIGN_OR_RETURN(out_params, calibrated(out, row));
-        fill_row(row, out_params, "calibrated");
+        fill_row(row, out_params, "calibrated", int16);
       }
     }
     act[static_cast<size_t>(out)] = out_params;
@@ -379,15 +417,31 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
           return Status::Error("bias " + quoted(src.name) + " has " + std::to_string(b.size()) + " values for " +
                                std::to_string(ws.size()) + " weight channels");
         }
-        BiasQuant bq = quantize_bias(b.data(), static_cast<int64_t>(b.size()), in_params.scale, ws);
         Tensor& dst = q.tensors[static_cast<size_t>(bt)];
-        dst.type = DataType::kInt32;
-        dst.data = bytes_of(bq.values);
+        BiasQuant bq;
+        if (int16) {
+          // 16x8: int64 biases with scales S_in * S_w[c] (S_in the int16 input scale).
+          bq.scales.resize(ws.size());
+          for (size_t c = 0; c < ws.size(); ++c) {
+            bq.scales[c] = static_cast<float>(static_cast<double>(in_params.scale16) * static_cast<double>(ws[c]));
+          }
+          std::vector<int64_t> values(b.size());
+          for (size_t c = 0; c < b.size(); ++c) {
+            values[c] = std::llround(static_cast<double>(b[c]) / bq.scales[bq.scales.size() == 1 ? 0 : c]);
+          }
+          dst.type = DataType::kInt64;
+          dst.data = bytes_of(values);
+          row.bias_quant = "int64";
+        } else {
+          bq = quantize_bias(b.data(), static_cast<int64_t>(b.size()), in_params.scale, ws);
+          dst.type = DataType::kInt32;
+          dst.data = bytes_of(bq.values);
+          row.bias_quant = "int32";
+        }
         dst.quant = {};
         dst.quant.scale = bq.scales;
         dst.quant.zero_point.assign(bq.scales.size(), 0);
         dst.quant.axis = 0;
-        row.bias_quant = "int32";
         if (bq.saturated > 0) {
           const std::string msg = std::to_string(bq.saturated) + " value(s) of bias " + quoted(src.name) +
                                   " saturated at +-INT32_MAX";
@@ -399,17 +453,20 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
     rep.layers.push_back(std::move(row));
   }
 
-  std::vector<bool> is_float(q.tensors.size(), false);
-  if (std::find(keep.begin(), keep.end(), true) != keep.end()) insert_precision_borders(q, act, keep, opt.io, is_float);
+  std::vector<Prec> tprec(q.tensors.size(), Prec::kInt8);
+  if (std::find_if(op_prec.begin(), op_prec.end(), [](Prec p) { return p != Prec::kInt8; }) != op_prec.end()) {
+    insert_precision_borders(q, act, op_prec, io, tprec);
+  }
 
-  // Every activation becomes int8 with its parameters (but those mixed precision keeps float).
+  // Every activation becomes int8 or int16 with its parameters (but those mixed precision keeps float).
   for (size_t t = 0; t < q.tensors.size(); ++t) {
-    if (!act[t] || is_float[t]) continue;
+    if (!act[t] || tprec[t] == Prec::kFloat) continue;
     Tensor& dst = q.tensors[t];
-    dst.type = DataType::kInt8;
+    const bool int16 = tprec[t] == Prec::kInt16;
+    dst.type = int16 ? DataType::kInt16 : DataType::kInt8;
     dst.quant = {};
-    dst.quant.scale = {act[t]->scale};
-    dst.quant.zero_point = {act[t]->zero_point};
+    dst.quant.scale = {int16 ? act[t]->scale16 : act[t]->scale};
+    dst.quant.zero_point = {int16 ? 0 : act[t]->zero_point};
     if (opt.keep_ranges) {
       dst.quant.min = {act[t]->min};
       dst.quant.max = {act[t]->max};
@@ -417,19 +474,19 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
   }
 
   // Model I/O (§2.8): int8 as is; uint8 or float through a QUANTIZE / DEQUANTIZE at the boundary.
-  if (opt.io != IoType::kInt8) {
+  if (io != IoType::kInt8) {
     std::vector<Op> prologue, epilogue;
     auto boundary_tensor = [&](int32_t t) {
       Tensor& inner = q.tensors[static_cast<size_t>(t)];
       Tensor outer;
       outer.name = inner.name;  // the model's I/O keeps its name
       outer.shape = inner.shape;
-      if (opt.io == IoType::kUInt8) {
+      if (io == IoType::kUInt8) {
         outer.type = DataType::kUInt8;
         outer.quant = inner.quant;
         outer.quant.zero_point = {inner.quant.zero_point[0] + 128};
       }
-      inner.name += "_int8";
+      inner.name += inner.type == DataType::kInt16 ? "_int16" : "_int8";
       return q.add_tensor(std::move(outer));
     };
     // Mixed precision already made float32 I/O float: nothing to add there.
@@ -442,7 +499,7 @@ Result<QuantizeResult> quantize_int8(const Graph& g, const CalibrationResult& ca
     for (int32_t& t : q.outputs) {
       if (q.tensors[static_cast<size_t>(t)].type == DataType::kFloat32) continue;
       const int32_t outer = boundary_tensor(t);
-      epilogue.push_back(Op{opt.io == IoType::kFloat ? OpType::kDequantize : OpType::kQuantize, 1, {t}, {outer}, {}});
+      epilogue.push_back(Op{io == IoType::kFloat ? OpType::kDequantize : OpType::kQuantize, 1, {t}, {outer}, {}});
       t = outer;
     }
     q.ops.insert(q.ops.begin(), prologue.begin(), prologue.end());
@@ -627,13 +684,17 @@ Result<QuantizeResult> quantize_graph(const Graph& graph, const CalibrationResul
   if (options.mode != Mode::kInt8 && options.bias_correction) {
     return Status::Error("bias correction applies to int8 mode only");
   }
-  if (options.mode != Mode::kInt8 && (!options.keep_float.empty() || !options.per_channel_ops.empty())) {
-    return Status::Error("keeping operators in float32 or per-channel per operator applies to int8 mode only");
+  if (!is_calibrated(options.mode) && (!options.keep_float.empty() || !options.per_channel_ops.empty())) {
+    return Status::Error("keeping operators in float32 or per-channel per operator applies to int8 and int16x8 modes only");
+  }
+  if (options.mode != Mode::kInt8 && !options.int16_ops.empty()) {
+    return Status::Error("16-bit activations per operator apply to int8 mode only (int16x8 makes every operator 16-bit)");
   }
   Result<QuantizeResult> r = Status::Error("unreachable");
   switch (options.mode) {
     case Mode::kInt8:
-      if (calibration == nullptr) return Status::Error("int8 quantization needs calibration data");
+    case Mode::kInt16x8:
+      if (calibration == nullptr) return Status::Error(std::string(mode_name(options.mode)) + " quantization needs calibration data");
       r = quantize_int8(graph, *calibration, options);
       break;
     case Mode::kDynamic:
@@ -646,11 +707,11 @@ Result<QuantizeResult> quantize_graph(const Graph& graph, const CalibrationResul
   if (!r.ok()) return r;
   QuantizeReport& rep = r->report;
   rep.mode = options.mode;
-  rep.io = options.io;
+  rep.io = options.mode == Mode::kInt16x8 ? IoType::kFloat : options.io;
   rep.per_channel = options.per_channel;
   rep.float_constant_bytes = constant_bytes(graph);
   rep.quantized_constant_bytes = constant_bytes(r->graph);
-  if (calibration != nullptr && options.mode == Mode::kInt8) {
+  if (calibration != nullptr && is_calibrated(options.mode)) {
     rep.warnings.insert(rep.warnings.begin(), calibration->warnings.begin(), calibration->warnings.end());
   }
   Graph& q = r->graph;
@@ -667,12 +728,13 @@ nlohmann::json quantization_record(const QuantizeOptions& options, const Calibra
   if (options.mode == Mode::kDynamic) j["min_elements"] = options.dynamic_min_elements;
   if (options.keep_ranges) j["keep_ranges"] = true;
   if (options.mode == Mode::kInt8 && options.bias_correction) j["bias_correction"] = true;
-  if (options.mode == Mode::kInt8 && options.equalize) j["equalize"] = true;
+  if (is_calibrated(options.mode) && options.equalize) j["equalize"] = true;
   if (options.mode == Mode::kInt8 && options.weight_bits != 8) j["weight_bits"] = options.weight_bits;
   if (options.mode == Mode::kInt8 && options.activation_bits != 8) j["activation_bits"] = options.activation_bits;
-  if (options.mode == Mode::kInt8 && !options.keep_float.empty()) j["keep_float"] = options.keep_float;
-  if (options.mode == Mode::kInt8 && !options.per_channel_ops.empty()) j["per_channel_ops"] = options.per_channel_ops;
-  if (calibration != nullptr && options.mode == Mode::kInt8) {
+  if (is_calibrated(options.mode) && !options.keep_float.empty()) j["keep_float"] = options.keep_float;
+  if (is_calibrated(options.mode) && !options.per_channel_ops.empty()) j["per_channel_ops"] = options.per_channel_ops;
+  if (options.mode == Mode::kInt8 && !options.int16_ops.empty()) j["int16_ops"] = options.int16_ops;
+  if (calibration != nullptr && is_calibrated(options.mode)) {
     char hash[24];
     std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(calibration->indices_hash));
     j["calibration"] = {{"method", calibration->method},
@@ -705,14 +767,16 @@ Result<PtqResult> post_training_quantize(const Graph& float_graph, const data::D
                                          const CalibrationOptions& calibration_options, const nlohmann::json& extra) {
   PtqResult out;
   std::optional<Graph> equalized;
-  if (options.mode == Mode::kInt8 && options.equalize) {
+  if (is_calibrated(options.mode) && options.equalize) {
     OCTET_RETURN_IF_ERROR(check_float_graph(float_graph));
     equalized = float_graph;
     OCTET_ASSIGN_OR_RETURN(out.equalization, equalize_graph(*equalized));
   }
   const Graph& source = equalized ? *equalized : float_graph;
-  if (options.mode == Mode::kInt8) {
-    if (calibration_set == nullptr) return Status::Error("int8 quantization needs calibration images");
+  if (is_calibrated(options.mode)) {
+    if (calibration_set == nullptr) {
+      return Status::Error(std::string(mode_name(options.mode)) + " quantization needs calibration images");
+    }
     OCTET_ASSIGN_OR_RETURN(out.calibration, calibrate(source, *calibration_set, calibration_options));
   }
   const CalibrationResult* calib = out.calibration ? &*out.calibration : nullptr;

@@ -3,7 +3,10 @@
 //   int8     full-integer (quantization.md §1, §2): int8 activations from calibrated ranges,
 //            symmetric per-channel int8 weights, int32 biases, int8/uint8/float model I/O (§2.8);
 //   dynamic  dynamic-range / hybrid (§5.1): int8 weights of >= 1024 elements, float elsewhere;
-//   float16  (§5.4): float16 constants, each dequantized to float32 by a DEQUANTIZE op.
+//   float16  (§5.4): float16 constants, each dequantized to float32 by a DEQUANTIZE op;
+//   int16x8  TFLite's 16x8 mode: symmetric int16 activations (zero point 0, S = max|range| / 32767)
+//            from calibrated ranges, per-channel int8 weights, int64 biases, float32 model I/O.
+//            SOFTMAX stays float32 behind a DEQUANTIZE (octet has no int16 SOFTMAX).
 // The result is exactly TFLite's layout, so tflite::save_tflite writes a file TFLite runs.
 #pragma once
 
@@ -24,9 +27,10 @@ namespace octet::quant {
 // Metadata name of the quantization record stored next to nn's "octet.training".
 inline constexpr const char* kQuantizationMetadataName = "octet.quantization";
 
-enum class Mode { kInt8, kDynamic, kFloat16 };
+enum class Mode { kInt8, kDynamic, kFloat16, kInt16x8 };
 enum class IoType { kInt8, kUInt8, kFloat };
-const char* mode_name(Mode m);   // "int8", "dynamic", "float16"
+const char* mode_name(Mode m);   // "int8", "dynamic", "float16", "int16x8"
+bool is_calibrated(Mode m);      // int8 and int16x8: activations from calibrated ranges
 const char* io_name(IoType t);   // "int8", "uint8", "float"
 Result<Mode> parse_mode(const std::string& s);
 Result<IoType> parse_io(const std::string& s);
@@ -56,6 +60,9 @@ struct QuantizeOptions {
   std::vector<std::string> keep_float;
   // int8 mode with per_channel = false: these ops (named as keep_float) get per-channel weights.
   std::vector<std::string> per_channel_ops;
+  // int8 mode: these ops (named as keep_float) compute with int16 activations as in int16x8 mode
+  // (int64 bias); their borders with int8 ops pass through float32 (DEQUANTIZE, QUANTIZE).
+  std::vector<std::string> int16_ops;
 };
 
 // The ops `names` designate (QuantizeOptions::keep_float), as a flag per op of `graph`. An unknown
@@ -67,7 +74,8 @@ struct LayerReport {
   int op_index = -1;  // -1 for a graph input
   std::string op;     // "CONV_2D", or "INPUT"
   std::string output;
-  // int8 mode: the output activation's calibrated range and chosen parameters.
+  // int8 / int16x8 modes: the output activation's calibrated range and chosen parameters (int16
+  // ones for an op with 16-bit activations, noted "int16 activations").
   bool has_output_params = false;
   float min = 0, max = 0, scale = 0;
   int32_t zero_point = 0;
@@ -76,8 +84,8 @@ struct LayerReport {
   std::string weights;        // tensor name, empty when the op has none
   std::string weights_quant;  // e.g. "int8 per-channel (32)", "float32 (288 < 1024 elements)"
   float weight_scale_min = 0, weight_scale_max = 0;
-  std::string bias_quant;     // "int32", "float32", "float16", "none"
-  bool kept_float = false;    // int8 mode: the op computes in float32 (QuantizeOptions::keep_float)
+  std::string bias_quant;     // "int32", "int64", "float32", "float16", "none"
+  bool kept_float = false;    // the op computes in float32 (keep_float, or SOFTMAX in 16-bit)
   std::vector<std::string> notes;
 };
 

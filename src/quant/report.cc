@@ -39,7 +39,7 @@ std::string format_report(const QuantizeReport& r) {
   if (r.mode != Mode::kFloat16) out += r.per_channel ? ", per-channel weights" : ", per-tensor weights";
   if (r.mode == Mode::kInt8) out += std::string(", ") + io_name(r.io) + " model I/O";
   out += "\n";
-  const bool int8 = r.mode == Mode::kInt8;
+  const bool int8 = is_calibrated(r.mode);  // activation parameters to show (int8 or int16x8)
   if (int8) {
     out += printf_string("  %-3s %-18s %-28s %11s %11s %12s %5s %-10s %s\n", "op", "type", "output", "min", "max",
                          "scale", "zp", "params", "weights");

@@ -135,6 +135,32 @@ check "unknown method rejected" bash -c "'$octet' -q quantize --model '$work/f.t
 check "bits out of range rejected" bash -c "'$octet' -q quantize --model '$work/f.tflite' --mode int8 --calib '$data' \
   --weight-bits 9 --out '$work/x.tflite' 2>'$work/e.txt'; [ \$? -ne 0 ] && grep -q 'weight-bits' '$work/e.txt'"
 
+# int16x8 (TFLite's 16x8 mode): int16 activations, int8 weights, int64 biases, float32 I/O.
+run "int16x8 --json" "$octet" -q quantize --model "$work/f.tflite" --mode int16x8 --calib "$data" --samples 100 \
+  --threads 2 --json --out "$work/q16.tflite"
+check "int16x8 json" python3 -c "
+import json
+j = json.load(open('$work/last.out'))
+assert j['mode'] == 'int16x8' and j['record']['mode'] == 'int16x8', j['record']
+layers = j['report']['layers']
+fc = [l for l in layers if l['op'] == 'FULLY_CONNECTED']
+assert len(fc) == 2 and all(l['bias'] == 'int64' and l['zero_point'] == 0 for l in fc), fc
+sm = [l for l in layers if l['op'] == 'SOFTMAX'][0]
+assert sm['kept_float'], sm
+"
+run "inspect int16x8" "$octet" inspect "$work/q16.tflite"
+check "inspect: int16 activations" grep -Eq "int16 +\[1,26,26,32\].*Z=0" "$work/last.out"
+check "inspect: int64 biases" grep -q "int64 .*per-channel axis 0" "$work/last.out"
+run "eval int16x8" "$octet" -q eval --model "$work/q16.tflite" --data "$data" --kernels auto --json
+check "eval int16x8 accuracy" python3 -c "
+import json
+assert json.load(open('$work/last.out'))['accuracy'] > 0.5
+"
+check "quantize --help names the 16x8 mode" bash -c "'$octet' quantize --help | grep -q \"TFLite's 16x8 mode\""
+expect_error "int16x8 needs --calib" "int16x8 needs calibration" "$octet" -q quantize --model "$work/f.tflite" --mode int16x8 --out "$work/x.tflite"
+expect_error "int16x8 keeps float I/O" "int16x8 models keep float32 I/O" "$octet" -q quantize --model "$work/f.tflite" \
+  --mode int16x8 --calib "$data" --io int8 --out "$work/x.tflite"
+
 expect_error "int8 needs --calib" "needs calibration" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --out "$work/x.tflite"
 expect_error "already quantized" "already quantized" "$octet" -q quantize --model "$work/q8.tflite" --mode float16 --out "$work/x.tflite"
 expect_error "never over the input" "overwrite" "$octet" -q quantize --model "$work/f.tflite" --mode float16 --out "$work/f.tflite"

@@ -86,7 +86,7 @@ assert j['record']['held_out'] == {'split': 'train', 'last': 300}, j['record']
 assert j['quantized_file_bytes'] == steps[-1]['file_bytes'], j
 "
 
-# The ladder: per-channel weights (per-tensor base), percentile and mse ranges, then float32.
+# The ladder: per-channel weights (per-tensor base), percentile and mse ranges, int16 activations, then float32.
 run "quantize --max-drop --ladder" "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" \
   --samples 100 --activation-bits 2 --weight-bits 2 --per-tensor --ladder --max-drop 0 --held-out 300 --threads 2 \
   --json --out "$work/ladder.tflite"
@@ -98,6 +98,7 @@ steps = m['steps']
 assert m['ladder'] and steps[0]['change'] == 'every op int8' and steps[0]['accepted'], steps[0]
 rungs = [s['change'].split(' for ')[0] for s in steps if ' for ' in s['change']]
 assert 'per-channel weights' in rungs and 'percentile range' in rungs and 'mse range' in rungs, rungs
+assert 'int16 activations' in rungs, rungs
 best = steps[0]['accuracy']
 for s in steps[1:]:
     if s['change'].startswith('keep '):
@@ -113,6 +114,7 @@ assert chosen['accepted'] and j['quantized_file_bytes'] == chosen['file_bytes'],
 assert j['record'].get('keep_float', []) == chosen['kept_float'], (j['record'], chosen)
 assert j['record'].get('per_channel_ops', []) == chosen['per_channel'], (j['record'], chosen)
 assert j['record'].get('clipping', {}) == chosen['clipping'], (j['record'], chosen)
+assert j['record'].get('int16_ops', []) == chosen['int16'], (j['record'], chosen)
 "
 
 # Errors name the problem and the file.
@@ -122,7 +124,7 @@ expect_error "unknown op" "no operator outputs 'nope'" \
   "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --keep-float nope --out "$work/x.tflite"
 expect_error "op index out of range" "f.tflite.*operator index 99 is out of range" \
   "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --keep-float 99 --out "$work/x.tflite"
-expect_error "keep-float needs int8" "apply to --mode int8 only" \
+expect_error "keep-float needs int8" "keep-float applies to --mode int8 and int16x8 only" \
   "$octet" -q quantize --model "$work/f.tflite" --mode dynamic --keep-float 2 --out "$work/x.tflite"
 expect_error "keep-float and max-drop" "not both" \
   "$octet" -q quantize --model "$work/f.tflite" --mode int8 --calib "$data" --keep-float 2 --max-drop 1 --out "$work/x.tflite"

@@ -103,5 +103,54 @@ TEST(MaxDrop, AGenerousBudgetStopsAtTheInt8ModelAZeroBudgetWalksTheRanking) {
   }
 }
 
+TEST(MaxDrop, TheLadderTriesInt16ActivationsBeforeKeepingAnOpFloat) {
+  runtime::Graph g = make_small_cnn(1);
+  auto split = split_held_out(make_dataset(8, 8, 1, 300, 2), 100);
+  ASSERT_TRUE(split.ok());
+  quant::CalibrationResult c = calibrate_on(g, split->calibration);
+  MaxDropOptions o;
+  o.sensitivity.progress = false;
+  o.sensitivity.quantize.activation_bits = 2;  // coarse enough to cost accuracy; 16 bits repair it
+  o.latency_seconds = 0.01;
+  o.max_drop_pp = 0;
+  o.ladder = true;
+  auto r = keep_float_within_drop(g, c, split->held_out, o);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const std::vector<MixedStep>& steps = r->steps;
+  ASSERT_GT(steps[0].drop_pp, 0);
+  // The first rung tried is int16 activations for the most sensitive op (weights are per-channel
+  // already and there are no alternative clipping calibrations), unless that op is the SOFTMAX.
+  const OpSensitivity& first = r->sensitivity.ops[0];
+  ASSERT_GE(steps.size(), 2u);
+  if (first.op != "SOFTMAX" && first.op != "MAX_POOL_2D" && first.op != "RESHAPE") {
+    EXPECT_EQ(steps[1].change, "int16 activations for " + first.output);
+    EXPECT_EQ(steps[1].int16, std::vector<std::string>{first.output});
+    EXPECT_TRUE(steps[1].kept.empty());
+  }
+  double best = steps[0].accuracy;
+  bool tried = false;
+  for (size_t k = 1; k < steps.size(); ++k) {
+    const MixedStep& s = steps[k];
+    if (s.change.rfind("int16 activations for ", 0) == 0) {
+      tried = true;
+      // A rung stays only when it helps (or meets the budget).
+      EXPECT_EQ(s.accepted, s.accuracy > best || s.drop_pp <= 0) << s.change;
+      EXPECT_GT(s.file_bytes, 0);
+      EXPECT_GT(s.us_per_image, 0);
+    }
+    if (s.accepted) best = s.accuracy;
+  }
+  EXPECT_TRUE(tried);
+  // The chosen model's record lists its 16-bit ops, and the graph holds int16 tensors for them.
+  const MixedStep& chosen = steps[static_cast<size_t>(r->chosen)];
+  if (!chosen.int16.empty()) {
+    EXPECT_EQ(r->record["int16_ops"], nlohmann::json(chosen.int16));
+    EXPECT_TRUE(std::any_of(r->graph.tensors.begin(), r->graph.tensors.end(),
+                            [](const runtime::Tensor& t) { return t.type == runtime::DataType::kInt16; }));
+  } else {
+    EXPECT_FALSE(r->record.contains("int16_ops"));
+  }
+}
+
 }  // namespace
 }  // namespace octet::eval

@@ -260,7 +260,7 @@ TEST(MixedPrecision, BadNamesAndModesAreRefused) {
   o.keep_float = {"dense"};
   auto dyn = quantize_graph(g, nullptr, o);
   ASSERT_FALSE(dyn.ok());
-  EXPECT_NE(dyn.status().message().find("int8 mode only"), std::string::npos);
+  EXPECT_NE(dyn.status().message().find("int8 and int16x8 modes only"), std::string::npos);
 }
 
 }  // namespace

@@ -78,6 +78,25 @@ void eval_requantize(const EvalContext& ctx);
 Status prepare_dequantize_qu8(PrepareContext& ctx);
 void eval_dequantize_qu8(const EvalContext& ctx);
 
+// INT16x8 ops (TFLite's 16x8 mode: int16 activations with zero point 0, int8 weights, int64 bias).
+Status prepare_conv2d_qs16(PrepareContext& ctx);
+void eval_conv2d_qs16(const EvalContext& ctx);
+Status prepare_depthwise_conv2d_qs16(PrepareContext& ctx);
+void eval_depthwise_conv2d_qs16(const EvalContext& ctx);
+Status prepare_fully_connected_qs16(PrepareContext& ctx);
+void eval_fully_connected_qs16(const EvalContext& ctx);
+Status prepare_max_pool2d_qs16(PrepareContext& ctx);
+void eval_max_pool2d_qs16(const EvalContext& ctx);
+Status prepare_average_pool2d_qs16(PrepareContext& ctx);
+void eval_average_pool2d_qs16(const EvalContext& ctx);
+Status prepare_mean_qs16(PrepareContext& ctx);
+void eval_mean_qs16(const EvalContext& ctx);
+Status prepare_dequantize_qs16(PrepareContext& ctx);
+void eval_dequantize_qs16(const EvalContext& ctx);
+// QUANTIZE float32 -> int16: called by prepare_quantize_f32 when the output is int16; sets its eval.
+Status prepare_quantize_f32_to_qs16(PrepareContext& ctx);
+void eval_quantize_f32_to_qs16(const EvalContext& ctx);
+
 // Dynamic-range ("hybrid") ops: float32 input and output, int8 weights, float32 bias (§5).
 Status prepare_conv2d_hybrid(PrepareContext& ctx);
 void eval_conv2d_hybrid(const EvalContext& ctx);

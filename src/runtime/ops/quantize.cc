@@ -1,6 +1,6 @@
 // DEQUANTIZE (float16 -> float32; int8 -> float32, per tensor or per channel) and QUANTIZE
-// (float32 -> int8, per tensor). A DEQUANTIZE of a constant is computed once at prepare and its
-// output becomes a static tensor (the op is skipped by invoke).
+// (float32 -> int8, per tensor; float32 -> int16 is ops_qs16.cc's). A DEQUANTIZE of a constant is
+// computed once at prepare and its output becomes a static tensor (the op is skipped by invoke).
 #include <cmath>
 
 #include "runtime/kernels/reference/quantize_ref.h"
@@ -100,6 +100,7 @@ void eval_dequantize_qs8(const EvalContext& ctx) {
 Status prepare_quantize_f32(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(ctx.check_arity(1, 1, 1));
   OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kFloat32));
+  if (ctx.output(0).type == DataType::kInt16) return prepare_quantize_f32_to_qs16(ctx);
   OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kInt8));
   const RuntimeTensor& out = ctx.output(0);
   const QuantParams& q = out.info->quant;

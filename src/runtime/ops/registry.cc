@@ -60,6 +60,22 @@ const OpRegistration kRegistrations[] = {
     {OT::kDequantize, DT::kUInt8, kRef, "f32_dequantize_qu8_ref", ops::prepare_dequantize_qu8,
      ops::eval_dequantize_qu8},
 
+    // INT16x8 (reference only; `--kernels auto` falls back to these).
+    {OT::kConv2D, DT::kInt16, kRef, "qs16_conv2d_ref", ops::prepare_conv2d_qs16,
+     ops::eval_conv2d_qs16, DT::kInt8},
+    {OT::kDepthwiseConv2D, DT::kInt16, kRef, "qs16_depthwise_conv2d_ref",
+     ops::prepare_depthwise_conv2d_qs16, ops::eval_depthwise_conv2d_qs16, DT::kInt8},
+    {OT::kFullyConnected, DT::kInt16, kRef, "qs16_fully_connected_ref",
+     ops::prepare_fully_connected_qs16, ops::eval_fully_connected_qs16, DT::kInt8},
+    {OT::kMaxPool2D, DT::kInt16, kRef, "qs16_max_pool2d_ref", ops::prepare_max_pool2d_qs16,
+     ops::eval_max_pool2d_qs16},
+    {OT::kAveragePool2D, DT::kInt16, kRef, "qs16_average_pool2d_ref",
+     ops::prepare_average_pool2d_qs16, ops::eval_average_pool2d_qs16},
+    {OT::kMean, DT::kInt16, kRef, "qs16_mean_ref", ops::prepare_mean_qs16, ops::eval_mean_qs16},
+    {OT::kReshape, DT::kInt16, kRef, "reshape", ops::prepare_reshape, ops::eval_reshape},
+    {OT::kDequantize, DT::kInt16, kRef, "f32_dequantize_qs16_ref", ops::prepare_dequantize_qs16,
+     ops::eval_dequantize_qs16},
+
     // INT8, AVX2 (bit-exact with the reference entries above).
     {OT::kConv2D, DT::kInt8, kOpt, "qs8_conv2d_avx2", ops::prepare_conv2d_qs8_avx2,
      ops::eval_conv2d_qs8_avx2, DT::kInt8, kernels::cpu_has_avx2_fma},
