@@ -1,6 +1,7 @@
 // Depth-first batching: a batch run as sub-batches (any size, 1 or 2 threads) gives the same bytes
 // as the whole batch run op by op, for float32, int8 and dynamic-range graphs with the reference and
 // the automatic kernels; graphs whose ops mix images, and preserve_all_tensors, keep the whole batch.
+// A batch run whole with ops split over 2 or 3 threads gives the bytes of one thread.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -194,6 +195,48 @@ TEST(SubBatch, Int8OutputsEqualTheWholeBatch) { expect_sub_batches_match_whole_b
 
 TEST(SubBatch, DynamicRangeOutputsEqualTheWholeBatch) {
   expect_sub_batches_match_whole_batch(dynamic_graph(), "dynamic range");
+}
+
+// Intra-op threading: a batch that runs whole splits every op's rows or tiles over the pool, whose
+// threads claim chunks in whatever order they get to them. Each of many invokes with fresh inputs
+// must give the bytes of the one-thread run, for any thread count.
+void expect_intra_op_threads_match_one_thread(const Graph& g, const std::string& name) {
+  Rng rng(31);
+  for (KernelChoice kernels : {KernelChoice::kReference, KernelChoice::kAuto}) {
+    for (int batch : {1, 2}) {
+      std::string what = name;
+      what += kernels == KernelChoice::kAuto ? " auto, batch " : " reference, batch ";
+      what += std::to_string(batch);
+      auto one = create(g, batch, 1, batch, kernels);
+      ASSERT_TRUE(one) << what;
+      std::vector<std::unique_ptr<Interpreter>> many;
+      for (int threads : {2, 3}) {
+        many.push_back(create(g, batch, threads, batch, kernels));
+        ASSERT_TRUE(many.back()) << what;
+        ASSERT_EQ(many.back()->sub_batch(), batch) << what;
+      }
+      for (int round = 0; round < 20; ++round) {
+        const std::vector<uint8_t> x = random_input(g, batch, rng);
+        const std::vector<uint8_t> want = run_bytes(*one, x);
+        for (size_t k = 0; k < many.size(); ++k) {
+          ASSERT_EQ(first_difference(run_bytes(*many[k], x), want), "")
+              << what << ", threads " << k + 2 << ", round " << round;
+        }
+      }
+    }
+  }
+}
+
+TEST(IntraOpThreads, Float32OutputsEqualOneThread) {
+  expect_intra_op_threads_match_one_thread(float_graph(), "float32");
+}
+
+TEST(IntraOpThreads, Int8OutputsEqualOneThread) {
+  expect_intra_op_threads_match_one_thread(int8_graph(), "int8");
+}
+
+TEST(IntraOpThreads, DynamicRangeOutputsEqualOneThread) {
+  expect_intra_op_threads_match_one_thread(dynamic_graph(), "dynamic range");
 }
 
 // The automatic size keeps one sub-batch's arena within kSubBatchArenaBytes and gives both threads
