@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Generates the fuzzers' seed corpora: make_corpus.sh BUILD_DIR OUT_DIR
 # BUILD_DIR is a -DOCTET_FUZZ=ON build (it runs BUILD_DIR/fuzz/fuzz_make_seeds). Writes
-# OUT_DIR/{tflite,idx,cifar_bin,image,archive}; nothing binary is kept in the repository.
+# OUT_DIR/{tflite,idx,cifar_bin,image,checkpoint,archive,experiment}; nothing binary is kept in the
+# repository.
 set -euo pipefail
 build=${1:?usage: make_corpus.sh BUILD_DIR OUT_DIR}
 out=${2:?usage: make_corpus.sh BUILD_DIR OUT_DIR}
@@ -26,4 +27,7 @@ tar "${tar_opts[@]}" -cf - d/readme.txt | xz -9 > "$out/archive/small.tar.xz"
 if command -v zstd > /dev/null; then
   tar "${tar_opts[@]}" -cf - d/readme.txt | zstd -q -19 > "$out/archive/small.tar.zst"
 fi
+# Experiment specs: the shipped ones (valid, every section used somewhere) as they are.
+mkdir -p "$out/experiment"
+cp "$(dirname "$0")/../experiments/"*.json "$out/experiment/"
 echo "make_corpus: seeds in $out" >&2

@@ -1,5 +1,6 @@
 // Writes the fuzzers' seed corpora (small, valid inputs of every format) under OUT_DIR:
-//   OUT_DIR/{tflite,idx,cifar_bin,image}/...   (fuzz/make_corpus.sh adds the archives)
+//   OUT_DIR/{tflite,idx,cifar_bin,image,checkpoint}/...   (fuzz/make_corpus.sh adds the archives
+//   and the experiment specs)
 // Usage: make_seeds OUT_DIR. Generated at run time so no binary files live in the repository.
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,8 @@
 #include <jpeglib.h>
 #include <png.h>
 
+#include "checkpoint_seed_model.h"
+#include "nn/checkpoint.h"
 #include "runtime/graph.h"
 #include "tflite/writer.h"
 
@@ -283,6 +286,33 @@ Bytes encode_png(int h, int w, int color_type, int bit_depth) {
   return out;
 }
 
+// A checkpoint after two epochs of Adam: history, step count and moments (m, v per parameter).
+void write_checkpoint(const fs::path& p) {
+  octet::nn::Model model = octet::fuzz::checkpoint_seed_model();
+  octet::nn::TrainProgress progress;
+  progress.epochs_done = 2;
+  for (int e = 1; e <= 2; ++e) {
+    octet::nn::EpochResult r;
+    r.epoch = e;
+    r.train_loss = 1.0 / e;
+    r.train_accuracy = 0.5 + 0.1 * e;
+    r.val_accuracy = 0.45 + 0.1 * e;
+    r.seconds = 0.25;
+    progress.history.push_back(r);
+  }
+  progress.optimizer.step = 6;
+  for (int slot = 0; slot < 2; ++slot) {
+    for (octet::nn::Param* param : model.params())
+      progress.optimizer.slots.emplace_back(param->value.data.size(), 0.001f * static_cast<float>(slot + 1));
+  }
+  fs::create_directories(p.parent_path());
+  const octet::Status s = octet::nn::save_checkpoint(p.string(), model, octet::fuzz::checkpoint_seed_settings(), progress);
+  if (!s.ok()) {
+    std::fprintf(stderr, "make_seeds: %s\n", s.message().c_str());
+    std::exit(1);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -318,5 +348,6 @@ int main(int argc, char** argv) {
   write_file(out / "image" / "rgba.png", encode_png(4, 3, PNG_COLOR_TYPE_RGB_ALPHA, 8));
   write_file(out / "image" / "ga.png", encode_png(2, 3, PNG_COLOR_TYPE_GRAY_ALPHA, 8));
   write_file(out / "image" / "palette.png", encode_png(4, 5, PNG_COLOR_TYPE_PALETTE, 8));
+  write_checkpoint(out / "checkpoint" / "adam.ckpt");
   return 0;
 }

@@ -3,7 +3,7 @@
 # libFuzzer target for a fixed time on its generated seed corpus. Fails on any sanitizer report,
 # test failure or fuzzer crash/leak/timeout/OOM. `scripts/test.sh --full` (what CI runs) runs it
 # after the normal suite. Knobs: OCTET_ROBUSTNESS_STAGES ("asan fuzz" by default),
-# OCTET_FUZZ_SECONDS (default 60 per fuzzer), OCTET_FUZZ_TARGETS (default: all five).
+# OCTET_FUZZ_SECONDS (default 60 per fuzzer), OCTET_FUZZ_TARGETS (default: all seven).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # clang + libFuzzer/sanitizer runtimes + llvm-symbolizer (readable sanitizer stacks), from Debian.
@@ -20,7 +20,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 seconds=${OCTET_FUZZ_SECONDS:-60}
-targets=(${OCTET_FUZZ_TARGETS:-fuzz_tflite_reader fuzz_idx fuzz_cifar_bin fuzz_image_decode fuzz_archive})
+targets=(${OCTET_FUZZ_TARGETS:-fuzz_tflite_reader fuzz_idx fuzz_cifar_bin fuzz_image_decode fuzz_archive
+         fuzz_checkpoint fuzz_experiment_spec})
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
 stages=${OCTET_ROBUSTNESS_STAGES:-asan fuzz}
@@ -69,7 +70,8 @@ CC=$cc CXX=$cxx cmake -S . -B build-fuzz -G Ninja -DOCTET_FUZZ=ON -DOCTET_SANITI
 in_budget "fuzzer build" cmake --build build-fuzz -j2 --target fuzz_make_seeds "${targets[@]}" >&2
 ((${#out_of_time[@]})) || fuzz/make_corpus.sh build-fuzz build-fuzz/corpus
 declare -A seeds=([fuzz_tflite_reader]=tflite [fuzz_idx]=idx [fuzz_cifar_bin]=cifar_bin
-                  [fuzz_image_decode]=image [fuzz_archive]=archive)
+                  [fuzz_image_decode]=image [fuzz_archive]=archive [fuzz_checkpoint]=checkpoint
+                  [fuzz_experiment_spec]=experiment)
 failed=()
 skipped=()
 for t in "${targets[@]}"; do

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/file_io.h"
+#include "core/json_depth.h"
 #include "data/loader.h"
 #include "experiment/builtin_experiments.h"
 #include "nn/model.h"
@@ -338,9 +339,14 @@ Result<Spec> load_spec(const std::string& name_or_path) {
                          ", all) nor an existing .json file");
   }
   OCTET_ASSIGN_OR_RETURN(auto bytes, read_file(name_or_path, 1 << 20));
-  json j = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::Error(name_or_path + ": not valid JSON");
-  return parse_spec(j, name_or_path);
+  return parse_spec_text(bytes, name_or_path);
+}
+
+Result<Spec> parse_spec_text(const std::vector<uint8_t>& text, const std::string& origin) {
+  OCTET_RETURN_IF_ERROR(check_json_depth(text.data(), text.size(), origin));
+  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::Error(origin + ": not valid JSON");
+  return parse_spec(j, origin);
 }
 
 std::vector<std::string> builtin_experiment_names() {

@@ -119,6 +119,10 @@ struct Spec {
 // Parses and validates; `origin` names the spec in errors.
 Result<Spec> parse_spec(const nlohmann::json& j, const std::string& origin);
 
+// The same from the text of a .json file (as load_spec reads it): not valid JSON, or nested
+// deeper than kMaxJsonDepth, is an error naming `origin`.
+Result<Spec> parse_spec_text(const std::vector<uint8_t>& text, const std::string& origin);
+
 // A shipped experiment's name or a path to a .json file.
 Result<Spec> load_spec(const std::string& name_or_path);
 

@@ -4,8 +4,11 @@
 
 #include <bit>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include "core/file_io.h"
+#include "core/json_depth.h"
 
 namespace octet::nn {
 
@@ -40,6 +43,23 @@ uint32_t crc_of(const uint8_t* p, size_t n) {
     n -= chunk;
   }
   return static_cast<uint32_t>(crc);
+}
+
+// nlohmann's get<int>() converts a float with a plain cast (undefined behaviour for 1e300, or for
+// -5.5 to an unsigned type): integer fields must be JSON integers within the range of Int.
+template <typename Int>
+bool get_integer(const nlohmann::json& v, Int* out) {
+  if (v.is_number_unsigned()) {
+    const uint64_t x = v.get<uint64_t>();
+    if (x > static_cast<uint64_t>(std::numeric_limits<Int>::max())) return false;
+    *out = static_cast<Int>(x);
+    return true;
+  }
+  if (!v.is_number_integer()) return false;
+  const int64_t x = v.get<int64_t>();  // negative: JSON parses non-negative integers as unsigned
+  if (std::is_unsigned_v<Int> || x < static_cast<int64_t>(std::numeric_limits<Int>::min())) return false;
+  *out = static_cast<Int>(x);
+  return true;
 }
 
 std::vector<const std::vector<float>*> model_vectors(Model& model) {
@@ -104,6 +124,10 @@ Result<Checkpoint> parse_checkpoint(const std::vector<uint8_t>& in, const std::s
   if (header_len > in.size() - kFixedHeader)
     return bad("header length " + std::to_string(header_len) + " runs past the end of the file");
 
+  // Copying the spec out of the header recurses once per level: a deep header would overflow the stack.
+  if (json_nesting_depth(in.data() + kFixedHeader, header_len) > kMaxJsonDepth)
+    return bad("header nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+
   Checkpoint ck;
   std::vector<uint64_t> sizes;
   uint64_t num_weights = 0;
@@ -112,19 +136,24 @@ Result<Checkpoint> parse_checkpoint(const std::vector<uint8_t>& in, const std::s
     ck.spec = header.at("spec");
     ck.settings = header.at("settings");
     if (!ck.spec.is_object() || !ck.settings.is_object()) return bad("spec and settings must be JSON objects");
-    ck.progress.epochs_done = header.at("epochs_done").get<int>();
-    ck.progress.optimizer.step = header.at("optimizer_step").get<int64_t>();
+    if (!get_integer(header.at("epochs_done"), &ck.progress.epochs_done) ||
+        !get_integer(header.at("optimizer_step"), &ck.progress.optimizer.step) ||
+        !get_integer(header.at("weight_vectors"), &num_weights))
+      return bad("epochs_done, optimizer_step and weight_vectors must be integers in range");
     for (const auto& e : header.at("history")) {
       EpochResult r;
-      r.epoch = e.at("epoch").get<int>();
+      if (!get_integer(e.at("epoch"), &r.epoch)) return bad("an epoch number is not an integer in range");
       r.train_loss = e.at("train_loss").get<double>();
       r.train_accuracy = e.at("train_accuracy").get<double>();
       r.val_accuracy = e.at("val_accuracy").get<double>();
       r.seconds = e.at("seconds").get<double>();
       ck.progress.history.push_back(r);
     }
-    num_weights = header.at("weight_vectors").get<uint64_t>();
-    sizes = header.at("vector_sizes").get<std::vector<uint64_t>>();
+    const auto& vector_sizes = header.at("vector_sizes");
+    if (!vector_sizes.is_array()) return bad("vector_sizes is not an array");
+    for (const auto& v : vector_sizes) {
+      if (!get_integer(v, &sizes.emplace_back())) return bad("a vector size is not a non-negative integer");
+    }
   } catch (const nlohmann::json::exception& e) {
     return bad(std::string("malformed header: ") + e.what());
   }

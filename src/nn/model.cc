@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/file_io.h"
+#include "core/json_depth.h"
 #include "nn/builtin_models.h"
 #include "nn/layers/avg_pool2d.h"
 #include "nn/layers/batch_norm.h"
@@ -180,6 +181,7 @@ Result<Model> Model::load(const std::string& name_or_path) {
                          ") nor an existing spec file");
   }
   OCTET_ASSIGN_OR_RETURN(auto bytes, read_file(name_or_path, 16 << 20));
+  OCTET_RETURN_IF_ERROR(check_json_depth(bytes.data(), bytes.size(), name_or_path));
   json spec = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
   if (spec.is_discarded()) return Status::Error(name_or_path + ": not valid JSON");
   return from_spec(spec, name_or_path);

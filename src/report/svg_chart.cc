@@ -113,6 +113,73 @@ bool usable(const ChartPoint& p, bool log_x) {
   return std::isfinite(p.x) && std::isfinite(p.y) && (!log_x || p.x > 0);
 }
 
+// Point labels: font size, and the box around a line of text from its baseline (DejaVu Sans at
+// 10 px: capitals and ascenders reach 7.6 px up, descenders 2.4 px down, rounded up).
+constexpr double kLabelFont = 10;
+constexpr double kLabelAscent = 8, kLabelDescent = 3;
+constexpr double kMarkerRadius = 4.5;
+
+double overlap_area(const TextBox& a, const TextBox& b) {
+  const double w = std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x);
+  const double h = std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+// A point label placed: its box and whether a leader line joins it to its marker.
+struct PlacedLabel {
+  TextBox box;
+  bool leader = false;
+};
+
+// Places the labels of `markers` (SVG coordinates; empty text = no label) one after the other,
+// greedily: each takes the first candidate position, nearest first, whose box stays inside `frame`
+// and overlaps no marker and no label placed before it. Candidates are the 8 compass positions next
+// to the marker, then the same directions pushed out ring by ring (those get a leader line). When
+// every candidate collides, the one with the least overlap wins. Deterministic: no randomness, and
+// ties go to the earlier candidate.
+std::vector<PlacedLabel> place_labels(const std::vector<std::pair<double, double>>& markers,
+                                      const std::vector<std::string>& texts, const TextBox& frame) {
+  // Directions in order of preference: up-right first (where labels used to go), then the
+  // other diagonals, then the sides.
+  static const int kDirs[8][2] = {{1, -1}, {1, 1}, {-1, -1}, {-1, 1}, {1, 0}, {-1, 0}, {0, -1}, {0, 1}};
+  constexpr int kRings = 8;
+  constexpr double kRingStep = 14, kGap = 2, kLabelPad = 2;
+  std::vector<TextBox> obstacles;
+  const double m = kMarkerRadius + 1;
+  for (const auto& [x, y] : markers) obstacles.push_back({x - m, y - m, 2 * m, 2 * m});
+  std::vector<PlacedLabel> placed(markers.size());
+  for (size_t i = 0; i < markers.size(); ++i) {
+    if (texts[i].empty()) continue;
+    const auto [cx, cy] = markers[i];
+    const TextBox shape = point_label_box(0, 0, texts[i]);
+    double best_cost = HUGE_VAL;
+    for (int ring = 0; ring <= kRings && best_cost > 0; ++ring) {
+      for (const auto& d : kDirs) {
+        // The box's side facing the marker sits kGap beyond the marker's edge (centred on the
+        // marker along an axis the direction does not move on), pushed out `ring` steps.
+        const double reach = m + kGap + ring * kRingStep;
+        const double bx = d[0] > 0 ? cx + reach : d[0] < 0 ? cx - reach - shape.w : cx - shape.w / 2;
+        const double by = d[1] > 0 ? cy + reach : d[1] < 0 ? cy - reach - shape.h : cy - shape.h / 2;
+        const TextBox b{bx, by, shape.w, shape.h};
+        const bool inside = b.x >= frame.x && b.y >= frame.y && b.x + b.w <= frame.x + frame.w &&
+                            b.y + b.h <= frame.y + frame.h;
+        // Leaving the frame costs more than any overlap, so an outside box is the last resort.
+        double cost = inside ? 0 : 1e9;
+        for (const TextBox& o : obstacles) cost += overlap_area(b, o);
+        if (cost < best_cost) {
+          best_cost = cost;
+          placed[i] = {b, ring > 0};
+          if (cost == 0) break;
+        }
+      }
+    }
+    // A little air around a placed label, so neighbours do not touch.
+    const TextBox& b = placed[i].box;
+    obstacles.push_back({b.x - kLabelPad, b.y - kLabelPad, b.w + 2 * kLabelPad, b.h + 2 * kLabelPad});
+  }
+  return placed;
+}
+
 std::string render_xy(const XYChart& c, bool lines) {
   const double left = 70, right = 190, top = 40, bottom = 55;
   const double pw = std::max(100.0, c.width - left - right), ph = std::max(100.0, c.height - top - bottom);
@@ -158,6 +225,9 @@ std::string render_xy(const XYChart& c, bool lines) {
     s += "<polyline points=\"" + pts +
          "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n";
   }
+  // Markers first (series by series), then every label on top of them.
+  std::vector<std::pair<double, double>> markers;
+  std::vector<std::string> label_texts;
   double legend_y = top + 8;
   for (size_t i = 0; i < c.series.size(); ++i) {
     const ChartSeries& ser = c.series[i];
@@ -172,14 +242,29 @@ std::string render_xy(const XYChart& c, bool lines) {
       s += "<polyline points=\"" + poly + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"2\"/>\n";
     }
     for (const auto& p : pts) {
-      s += "<circle cx=\"" + num(px(p.x)) + "\" cy=\"" + num(py(p.y)) + "\" r=\"4.5\" fill=\"" + color +
-           "\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n";
-      if (!p.label.empty()) s += text(px(p.x) + 7, py(p.y) - 6, p.label, "font-size=\"10\" fill=\"#333333\"");
+      s += "<circle cx=\"" + num(px(p.x)) + "\" cy=\"" + num(py(p.y)) + "\" r=\"" + num(kMarkerRadius) +
+           "\" fill=\"" + color + "\" stroke=\"#ffffff\" stroke-width=\"1\"/>\n";
+      markers.emplace_back(px(p.x), py(p.y));
+      label_texts.push_back(p.label);
     }
     const double lx = left + pw + 14;
     s += "<circle cx=\"" + num(lx + 5) + "\" cy=\"" + num(legend_y) + "\" r=\"5\" fill=\"" + color + "\"/>\n";
     s += text(lx + 15, legend_y + 4, ser.name);
     legend_y += 20;
+  }
+  const std::vector<PlacedLabel> placed = place_labels(markers, label_texts, {left, top, pw, ph});
+  for (size_t i = 0; i < markers.size(); ++i) {
+    if (label_texts[i].empty()) continue;
+    const TextBox& b = placed[i].box;
+    if (placed[i].leader) {
+      // From the marker's edge to the nearest point of the label's box.
+      const auto [mx, my] = markers[i];
+      const double tx = std::clamp(mx, b.x, b.x + b.w), ty = std::clamp(my, b.y, b.y + b.h);
+      const double len = std::hypot(tx - mx, ty - my), r = kMarkerRadius + 1;
+      s += line(mx + (tx - mx) * r / len, my + (ty - my) * r / len, tx, ty,
+                "stroke=\"#999999\" stroke-width=\"0.8\"");
+    }
+    s += text(b.x, b.y + kLabelAscent, label_texts[i], "font-size=\"10\" fill=\"#333333\"");
   }
   if (c.pareto_front && !all.empty()) {
     const double lx = left + pw + 14;
@@ -220,6 +305,28 @@ std::vector<ChartPoint> pareto_front(const std::vector<ChartPoint>& points) {
   for (const auto& p : sorted)
     if (front.empty() || p.y > front.back().y) front.push_back(p);
   return front;
+}
+
+double text_width(const std::string& text, double font_size) {
+  // DejaVu Sans advance widths, in ems, by class: narrow (i, l, punctuation), wide (capitals, m, w),
+  // the rest about 0.64. Rounded up so that the estimate errs on the wide side.
+  static const std::string kNarrow = "iljftrI.,:;'!|()[] ";
+  double em = 0;
+  for (unsigned char ch : text) {
+    if ((ch & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: counted with its lead byte
+    if (kNarrow.find(static_cast<char>(ch)) != std::string::npos) {
+      em += 0.4;
+    } else if ((ch >= 'A' && ch <= 'Z') || ch == 'm' || ch == 'w' || ch == '%' || ch == '@') {
+      em += 0.85;
+    } else {
+      em += 0.64;
+    }
+  }
+  return em * font_size;
+}
+
+TextBox point_label_box(double x, double baseline_y, const std::string& label) {
+  return {x, baseline_y - kLabelAscent, text_width(label, kLabelFont), kLabelAscent + kLabelDescent};
 }
 
 std::string render_scatter_chart(const XYChart& chart) { return render_xy(chart, false); }

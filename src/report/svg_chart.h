@@ -10,7 +10,9 @@ namespace octet::report {
 
 struct ChartPoint {
   double x = 0, y = 0;
-  std::string label;  // drawn beside the point when not empty
+  // Drawn near the point when not empty: beside it if there is room, else further out with a
+  // leader line, so that no two labels overlap and none covers a marker or leaves the plot.
+  std::string label;
 };
 
 struct ChartSeries {
@@ -54,6 +56,18 @@ std::string render_bar_chart(const BarChart& chart);
 // The points of `points` on the Pareto front for "higher y, lower x is better", by ascending x.
 // Non-finite points are ignored.
 std::vector<ChartPoint> pareto_front(const std::vector<ChartPoint>& points);
+
+// A rectangle in SVG coordinates: top-left corner and size.
+struct TextBox {
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
+// Estimated width in px of `text` drawn at `font_size` in the charts' font (DejaVu Sans), on the
+// wide side; UTF-8 aware.
+double text_width(const std::string& text, double font_size);
+
+// The box a point label of an XY chart occupies when its <text> starts at x on baseline_y.
+TextBox point_label_box(double x, double baseline_y, const std::string& label);
 
 // Escapes & < > " ' for XML/HTML text and attribute values.
 std::string xml_escape(const std::string& text);

@@ -131,6 +131,15 @@ TEST(ExperimentSpec, FilesAndRelativePaths) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("bad.json: not valid JSON"), std::string::npos);
 
+  // A valid but deeply nested file (400 kB) overflowed the stack when the spec was copied; now
+  // the depth is checked on the text before parsing.
+  std::ofstream(dir / "deep.json") << R"({"name": "t", "models": [{"model": "mnist_fc", "data": "mnist"}], )"
+                                   << R"("precisions": ["float32", )" << std::string(200000, '[')
+                                   << std::string(200000, ']') << "]}";
+  auto deep = load_spec((dir / "deep.json").string());
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.status().message().find("deep.json: JSON nested deeper than 64 levels"), std::string::npos);
+
   auto missing = load_spec("no_such_experiment");
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("ptq8_mnist"), std::string::npos);  // lists the shipped ones

@@ -147,6 +147,25 @@ TEST_F(CheckpointTest, HeaderLiesAreCaughtEvenWithAValidChecksum) {
   EXPECT_NE(load_error(edited("history", "none")).find("malformed header"), std::string::npos);
   EXPECT_NE(load_error(edited("weight_vectors", 1000000)).find("more weight vectors"), std::string::npos);
   EXPECT_NE(load_error(with_header("{\"spec\": ")).find("malformed header"), std::string::npos);
+  // Found by fuzz/fuzz_checkpoint.cc: floats where integers belong were cast unchecked (undefined
+  // behaviour under UBSan), and a deeply nested header overflowed the stack when copied.
+  for (const char* key : {"epochs_done", "optimizer_step", "weight_vectors"}) {
+    for (const nlohmann::json& v : {nlohmann::json(1e300), nlohmann::json(-5.5), nlohmann::json(-1)}) {
+      if (v == -1 && std::string(key) != "weight_vectors") continue;  // in range of a signed field
+      EXPECT_NE(load_error(edited(key, v)).find("must be integers in range"), std::string::npos) << key << " " << v;
+    }
+  }
+  EXPECT_NE(load_error(edited("epochs_done", uint64_t{1} << 40)).find("must be integers in range"), std::string::npos);
+  nlohmann::json bad_sizes = nlohmann::json::parse(header)["vector_sizes"];
+  bad_sizes[0] = 2.5e30;
+  EXPECT_NE(load_error(edited("vector_sizes", bad_sizes)).find("not a non-negative integer"), std::string::npos);
+  EXPECT_NE(load_error(edited("vector_sizes", 3)).find("not an array"), std::string::npos);
+  nlohmann::json bad_history = nlohmann::json::parse(header)["history"];
+  bad_history[0]["epoch"] = -1e300;
+  EXPECT_NE(load_error(edited("history", bad_history)).find("epoch number"), std::string::npos);
+  const std::string deep = header.substr(0, header.size() - 1) + ", \"x\": " + std::string(200000, '[') +
+                           std::string(200000, ']') + "}";
+  EXPECT_NE(load_error(with_header(deep)).find("nested deeper than 64 levels"), std::string::npos);
   std::vector<uint8_t> long_header = with_header(header);
   const uint64_t huge = uint64_t{1} << 60;
   std::memcpy(long_header.data() + 16, &huge, 8);

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 #include "nn/optimizer.h"
 
@@ -73,6 +77,18 @@ TEST(Model, LoadReportsUnknownNames) {
   auto m = Model::load("no_such_model");
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("mnist_cnn"), std::string::npos);  // lists the built-ins
+}
+
+TEST(Model, DeeplyNestedSpecFileIsAnErrorNotACrash) {
+  // The spec is copied into the model (and checkpoints), which recurses once per level.
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("octet_deep_spec_" + std::to_string(::getpid()) + ".json");
+  std::ofstream(path) << R"({"name": "deep", "input": [4, 4, 1], "layers": )" << std::string(200000, '[')
+                      << std::string(200000, ']') << "}";
+  auto m = Model::load(path.string());
+  std::filesystem::remove(path);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("JSON nested deeper than 64 levels"), std::string::npos);
 }
 
 TEST(Optimizer, AdamFirstStepsMatchHandComputation) {

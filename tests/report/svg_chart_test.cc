@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <limits>
+#include <regex>
+#include <string>
+#include <vector>
 
 #include "markup_check.h"
 
@@ -91,6 +94,99 @@ TEST(SvgChart, LineChartJoinsEachSeries) {
   // Linear ticks: the 1-2-5 step for 40..98.7 is 10.
   EXPECT_NE(svg.find(">40<"), std::string::npos);
   EXPECT_NE(svg.find(">100<"), std::string::npos);
+}
+
+// The point labels of a rendered XY chart (the only <text> at font size 10) as boxes.
+std::vector<TextBox> label_boxes(const std::string& svg) {
+  static const std::regex kLabel(R"re(<text x="([-0-9.]+)" y="([-0-9.]+)" font-size="10"[^>]*>([^<]*)</text>)re");
+  std::vector<TextBox> boxes;
+  for (std::sregex_iterator it(svg.begin(), svg.end(), kLabel), end; it != end; ++it)
+    boxes.push_back(point_label_box(std::stod((*it)[1]), std::stod((*it)[2]), (*it)[3]));
+  return boxes;
+}
+
+struct Marker {
+  double x, y, r;
+};
+std::vector<Marker> point_markers(const std::string& svg) {
+  // Data markers have a white outline; legend markers do not.
+  static const std::regex kMarker(R"re(<circle cx="([-0-9.]+)" cy="([-0-9.]+)" r="([0-9.]+)"[^>]*stroke="#ffffff")re");
+  std::vector<Marker> markers;
+  for (std::sregex_iterator it(svg.begin(), svg.end(), kMarker), end; it != end; ++it)
+    markers.push_back({std::stod((*it)[1]), std::stod((*it)[2]), std::stod((*it)[3])});
+  return markers;
+}
+
+TextBox plot_frame(const std::string& svg) {
+  static const std::regex kFrame(
+      R"re(<rect x="([-0-9.]+)" y="([-0-9.]+)" width="([0-9.]+)" height="([0-9.]+)" fill="none")re");
+  std::smatch m;
+  EXPECT_TRUE(std::regex_search(svg, m, kFrame));
+  return {std::stod(m[1]), std::stod(m[2]), std::stod(m[3]), std::stod(m[4])};
+}
+
+bool boxes_overlap(const TextBox& a, const TextBox& b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+// Describes every label that overlaps another label, covers a marker or leaves the plot frame.
+std::string label_problems(const std::string& svg) {
+  const std::vector<TextBox> boxes = label_boxes(svg);
+  const std::vector<Marker> markers = point_markers(svg);
+  const TextBox frame = plot_frame(svg);
+  std::string problems;
+  auto where = [](const TextBox& b) { return "(" + std::to_string(b.x) + ", " + std::to_string(b.y) + ")"; };
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    const TextBox& b = boxes[i];
+    for (size_t j = i + 1; j < boxes.size(); ++j)
+      if (boxes_overlap(b, boxes[j])) problems += "label " + where(b) + " overlaps label " + where(boxes[j]) + "\n";
+    for (const Marker& m : markers) {
+      // Nearest point of the box to the marker's centre, inside the circle = covered.
+      const double dx = std::clamp(m.x, b.x, b.x + b.w) - m.x, dy = std::clamp(m.y, b.y, b.y + b.h) - m.y;
+      if (dx * dx + dy * dy < m.r * m.r) problems += "label " + where(b) + " covers a marker\n";
+    }
+    if (b.x < frame.x || b.y < frame.y || b.x + b.w > frame.x + frame.w || b.y + b.h > frame.y + frame.h)
+      problems += "label " + where(b) + " leaves the plot\n";
+  }
+  return problems;
+}
+
+TEST(SvgChart, CrowdedLabelsDoNotOverlap) {
+  XYChart c;
+  c.title = "crowded";
+  c.log_x = true;
+  c.pareto_front = true;
+  c.y_max = 100;
+  // micro_limit_cifar10's points (same labels, float and int8 a few pixels apart) ...
+  c.series.push_back({"float", {{0.075, 98.9, "mnist_cnn"}, {0.70, 79.2, "cifar_standard"}, {0.050, 66.8, "cifar_micro"}}, ""});
+  c.series.push_back({"int8", {{0.072, 98.85, "mnist_cnn"}, {0.51, 79.0, "cifar_standard"}, {0.070, 66.6, "cifar_micro"}}, ""});
+  // ... and a tight cluster of twelve, one of them in the plot's top-right corner.
+  ChartSeries cluster{"cluster", {}, ""};
+  for (int i = 0; i < 12; ++i)
+    cluster.points.push_back({0.2 + 0.004 * (i % 4), 85.0 + 0.3 * (i / 4), "model_" + std::to_string(i)});
+  cluster.points.push_back({1.0, 100.0, "corner"});
+  c.series.push_back(cluster);
+  const std::string svg = render_scatter_chart(c);
+  EXPECT_EQ(markup_problem(svg), "");
+  EXPECT_FALSE(has_non_finite_coordinates(svg));
+  EXPECT_EQ(label_boxes(svg).size(), 19u);
+  EXPECT_EQ(point_markers(svg).size(), 19u);
+  EXPECT_EQ(label_problems(svg), "");
+  // The cluster has no room for every label beside its point: some hang on leader lines.
+  EXPECT_GT(count_of(svg, "stroke=\"#999999\""), 0);
+  EXPECT_EQ(svg, render_scatter_chart(c));  // deterministic
+}
+
+TEST(SvgChart, LabelsOfTheSampleChartStayClear) {
+  EXPECT_EQ(label_problems(render_scatter_chart(latency_chart())), "");
+}
+
+TEST(SvgChart, TextWidthGrowsWithTheTextAndCountsCharactersNotBytes) {
+  EXPECT_EQ(text_width("", 10), 0);
+  EXPECT_GT(text_width("mnist_cnn_int8", 10), text_width("mnist_cnn", 10));
+  EXPECT_GT(text_width("mmmm", 10), text_width("iiii", 10));
+  EXPECT_DOUBLE_EQ(text_width("é", 10), text_width("e", 10));  // two UTF-8 bytes, one character
+  EXPECT_DOUBLE_EQ(text_width("abc", 20), 2 * text_width("abc", 10));
 }
 
 TEST(ParetoFront, KeepsOnlyUnbeatenPoints) {

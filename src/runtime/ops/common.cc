@@ -59,4 +59,17 @@ Status conv_filter_dims(PrepareContext& ctx, int* cout, int* kh, int* kw) {
   return Status::Ok();
 }
 
+Status depthwise_filter_dims(PrepareContext& ctx, int* cout, int* kh, int* kw) {
+  const RuntimeTensor& filter = ctx.input(1);
+  const int cin = ctx.input(0).dim(3);
+  *kh = filter.dim(1);
+  *kw = filter.dim(2);
+  *cout = filter.dim(3);
+  if (filter.dim(0) != 1 || *kh < 1 || *kw < 1 || *cout < 1 || cin < 1 || *cout % cin != 0) {
+    return ctx.error("filter shape " + shape_to_string(filter.shape) +
+                     " must be [1, KH, KW, Cin*M] with Cin = " + std::to_string(cin));
+  }
+  return Status::Ok();
+}
+
 }  // namespace octet::runtime::ops

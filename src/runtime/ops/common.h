@@ -21,6 +21,10 @@ Status window(const PrepareContext& ctx, const char* axis, int in, int kernel, i
 // returns Cout, KH, KW, or an error naming the shapes.
 Status conv_filter_dims(PrepareContext& ctx, int* cout, int* kh, int* kw);
 
+// DEPTHWISE_CONV_2D's filter [1, KH, KW, Cin*M] against the input's channels: returns Cout = Cin*M,
+// KH, KW, or an error naming the shape.
+Status depthwise_filter_dims(PrepareContext& ctx, int* cout, int* kh, int* kw);
+
 // MEAN's reduced axes (a constant int32 input) and output shape, shared by float and int8 MEAN:
 // fills the shape fields of *params and sets output 0's shape.
 Status prepare_mean_shape(PrepareContext& ctx, kernels::F32MeanParams* params);

@@ -19,7 +19,7 @@ struct HybridConvData : OpData {
   int batch = 0;
   long in_image = 0;
   bool has_bias = false;
-  int quantized_scratch = -1, scales_scratch = -1, zero_points_scratch = -1;
+  HybridInputScratch scratch;  // one row per image
 };
 
 Status prepare_common(PrepareContext& ctx, int kh, int kw, int cout, int filter_axis,
@@ -40,9 +40,7 @@ Status prepare_common(PrepareContext& ctx, int kh, int kw, int cout, int filter_
   p.filter_scales = d->filter_scales.data();
   d->batch = in.dim(0);
   d->in_image = static_cast<long>(in.dim(1)) * in.dim(2) * in.dim(3);
-  d->quantized_scratch = ctx.request_scratch(static_cast<size_t>(d->batch) * d->in_image);
-  d->scales_scratch = ctx.request_scratch(sizeof(float) * d->batch);
-  d->zero_points_scratch = ctx.request_scratch(sizeof(int32_t) * d->batch);
+  request_hybrid_input_scratch(ctx, d->batch * d->in_image, d->batch, &d->scratch);
   return Status::Ok();
 }
 
@@ -55,24 +53,21 @@ void eval_images(const EvalContext& ctx) {
     const int8_t* filter;
     const float* bias;
     float* out;
-    int8_t* quantized;
-    float* scales;
-    int32_t* zero_points;
+    HybridInputBuffers q;
   } a;
   a.d = &ctx.data<HybridConvData>();
   a.in = ctx.input<float>(0);
   a.filter = ctx.input<int8_t>(1);
   a.bias = a.d->has_bias ? ctx.input<float>(2) : nullptr;
   a.out = ctx.output<float>(0);
-  a.quantized = static_cast<int8_t*>(ctx.scratch(a.d->quantized_scratch));
-  a.scales = static_cast<float*>(ctx.scratch(a.d->scales_scratch));
-  a.zero_points = static_cast<int32_t*>(ctx.scratch(a.d->zero_points_scratch));
+  a.q = hybrid_input_buffers(ctx, a.d->scratch);
   const Args* args = &a;
   ctx.pool().parallel_for(a.d->batch, [args](int, int begin, int end) {
     const HybridConvData& d = *args->d;
+    const HybridInputBuffers& q = args->q;
     for (int b = begin; b < end; ++b) {
-      kKernel(d.params, args->in, args->filter, args->bias, args->out,
-              args->quantized + b * d.in_image, b, &args->scales[b], &args->zero_points[b]);
+      kKernel(d.params, args->in, args->filter, args->bias, args->out, q.quantized + b * d.in_image, b,
+              &q.scales[b], &q.zero_points[b]);
     }
   });
 }
@@ -114,10 +109,7 @@ Status prepare_conv2d_hybrid_avx2(PrepareContext& ctx) {
   kernels::qs8_pack_gemm_weights(w, n, k, ctx.allocate_persistent(kernels::qs8_packed_weights_bytes(n, k)),
                                  &p.conv.gemm);
   p.conv.tile = kernels::qs8_gemm_tile_rows(d->batch * g.out_h * g.out_w, k, ctx.num_threads());
-  d->row_sums.assign(n, 0);
-  for (int c = 0; c < n; ++c) {
-    for (int i = 0; i < k; ++i) d->row_sums[c] += w[static_cast<long>(c) * k + i];
-  }
+  d->row_sums = weight_row_sums(w, n, k);
   p.per_channel = d->params.per_channel;
   p.filter_scales = d->filter_scales.data();
   p.row_sums = d->row_sums.data();
@@ -134,38 +126,36 @@ void eval_conv2d_hybrid_avx2(const EvalContext& ctx) {
     const float* in;
     const float* bias;
     float* out;
-    int8_t* quantized;
-    float* scales;
-    int32_t* zero_points;
+    HybridInputBuffers q;
     uint8_t* tile_scratch;
   } a;
   a.d = &ctx.data<HybridConvAvx2Data>();
   a.in = ctx.input<float>(0);
   a.bias = a.d->has_bias ? ctx.input<float>(2) : nullptr;
   a.out = ctx.output<float>(0);
-  a.quantized = static_cast<int8_t*>(ctx.scratch(a.d->quantized_scratch));
-  a.scales = static_cast<float*>(ctx.scratch(a.d->scales_scratch));
-  a.zero_points = static_cast<int32_t*>(ctx.scratch(a.d->zero_points_scratch));
+  a.q = hybrid_input_buffers(ctx, a.d->scratch);
   a.tile_scratch = static_cast<uint8_t*>(ctx.scratch(a.d->tiles.scratch));
   const Args* args = &a;
   ctx.pool().parallel_for(a.d->batch, [args](int, int begin, int end) {
     const HybridConvAvx2Data& d = *args->d;
+    const HybridInputBuffers& q = args->q;
     for (int b = begin; b < end; ++b) {
       const float* in = args->in + b * d.in_image;
-      int8_t* q = args->quantized + b * d.in_image;
+      int8_t* image = q.quantized + b * d.in_image;
       if (d.avx2.per_channel) {
-        kernels::hybrid_asymmetric_quantize_avx2(in, d.in_image, q, &args->scales[b], &args->zero_points[b]);
+        kernels::hybrid_asymmetric_quantize_avx2(in, d.in_image, image, &q.scales[b], &q.zero_points[b]);
       } else {
-        kernels::hybrid_symmetric_quantize_avx2(in, d.in_image, q, &args->scales[b]);
-        args->zero_points[b] = 0;
+        kernels::hybrid_symmetric_quantize_avx2(in, d.in_image, image, &q.scales[b]);
+        q.zero_points[b] = 0;
       }
     }
   });
   ctx.pool().parallel_for(a.d->tiles.tiles, [args](int chunk, int begin, int end) {
     const HybridConvAvx2Data& d = *args->d;
+    const HybridInputBuffers& q = args->q;
     int16_t* scratch = reinterpret_cast<int16_t*>(args->tile_scratch + chunk * d.tiles.scratch_per_chunk);
-    kernels::hybrid_conv2d_avx2(d.avx2, args->quantized, args->scales, args->zero_points, args->bias,
-                                args->out, scratch, begin, end);
+    kernels::hybrid_conv2d_avx2(d.avx2, q.quantized, q.scales, q.zero_points, args->bias, args->out, scratch,
+                                begin, end);
   });
 }
 
@@ -176,16 +166,11 @@ Status prepare_depthwise_conv2d_hybrid(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(ctx.check_input(0, "input", DataType::kFloat32, 4));
   OCTET_RETURN_IF_ERROR(ctx.check_input(1, "filter", DataType::kInt8, 4));
   OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kFloat32));
-  const RuntimeTensor& in = ctx.input(0);
-  const RuntimeTensor& filter = ctx.input(1);
-  const int cin = in.dim(3), kh = filter.dim(1), kw = filter.dim(2), cout = filter.dim(3);
-  if (filter.dim(0) != 1 || kh < 1 || kw < 1 || cout < 1 || cin < 1 || cout % cin != 0) {
-    return ctx.error("filter shape " + shape_to_string(filter.shape) +
-                     " must be [1, KH, KW, Cin*M] with Cin = " + std::to_string(cin));
-  }
+  int cout, kh, kw;
+  OCTET_RETURN_IF_ERROR(depthwise_filter_dims(ctx, &cout, &kh, &kw));
   auto d = std::make_unique<HybridConvData>();
   OCTET_RETURN_IF_ERROR(prepare_common(ctx, kh, kw, cout, 3, d.get()));
-  d->params.depth_multiplier = cout / cin;
+  d->params.depth_multiplier = cout / ctx.input(0).dim(3);
   ctx.set_data(std::move(d));
   return Status::Ok();
 }

@@ -113,12 +113,9 @@ Status prepare_depthwise_conv2d_qs8(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(ctx.check_input(1, "filter", DataType::kInt8, 4));
   OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kInt8));
   const RuntimeTensor& in = ctx.input(0);
-  const RuntimeTensor& filter = ctx.input(1);
-  const int cin = in.dim(3), kh = filter.dim(1), kw = filter.dim(2), cout = filter.dim(3);
-  if (filter.dim(0) != 1 || kh < 1 || kw < 1 || cout < 1 || cin < 1 || cout % cin != 0) {
-    return ctx.error("filter shape " + shape_to_string(filter.shape) +
-                     " must be [1, KH, KW, Cin*M] with Cin = " + std::to_string(cin));
-  }
+  const int cin = in.dim(3);
+  int cout, kh, kw;
+  OCTET_RETURN_IF_ERROR(depthwise_filter_dims(ctx, &cout, &kh, &kw));
   auto d = std::make_unique<Qs8ConvData>();
   OCTET_RETURN_IF_ERROR(prepare_output_stage(ctx, cout, 3, d.get(), &d->depthwise.output));
   OCTET_RETURN_IF_ERROR(conv_geometry(ctx, in, kh, kw, cout, &d->depthwise.geometry));

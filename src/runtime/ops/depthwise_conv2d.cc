@@ -24,12 +24,9 @@ Status prepare_depthwise_conv2d_f32(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(check_padding(ctx));
   OCTET_RETURN_IF_ERROR(check_strides(ctx, true));
   const RuntimeTensor& in = ctx.input(0);
-  const RuntimeTensor& filter = ctx.input(1);
-  const int cin = in.dim(3), kh = filter.dim(1), kw = filter.dim(2), cout = filter.dim(3);
-  if (filter.dim(0) != 1 || kh < 1 || kw < 1 || cout < 1 || cin < 1 || cout % cin != 0) {
-    return ctx.error("filter shape " + shape_to_string(filter.shape) +
-                     " must be [1, KH, KW, Cin*M] with Cin = " + std::to_string(cin));
-  }
+  const int cin = in.dim(3);
+  int cout, kh, kw;
+  OCTET_RETURN_IF_ERROR(depthwise_filter_dims(ctx, &cout, &kh, &kw));
   auto d = std::make_unique<DepthwiseData>();
   d->has_bias = ctx.has_input(2);
   if (d->has_bias) {

@@ -31,7 +31,7 @@ struct HybridFullyConnectedData : OpData {
   int rows = 0;
   long input_elements = 0;
   bool has_bias = false;
-  int quantized_scratch = -1, scales_scratch = -1, zero_points_scratch = -1;
+  HybridInputScratch scratch;
 };
 
 // Shapes shared by both variants: checks the [batches, depth] view and sets the output shape.
@@ -113,11 +113,7 @@ Status prepare_hybrid_common(PrepareContext& ctx, HybridFullyConnectedData* d) {
   OCTET_RETURN_IF_ERROR(check_bias(ctx, 2, DataType::kFloat32, units, &d->has_bias));
   kernels::HybridFullyConnectedParams& p = d->params;
   OCTET_RETURN_IF_ERROR(get_f32_clamp(ctx, &p.clamp));
-  const int8_t* w = ctx.input(1).as<int8_t>();
-  d->row_sums.assign(units, 0);
-  for (int u = 0; u < units; ++u) {
-    for (int k = 0; k < depth; ++k) d->row_sums[u] += w[static_cast<long>(u) * depth + k];
-  }
+  d->row_sums = weight_row_sums(ctx.input(1).as<int8_t>(), units, depth);
   p.depth = depth;
   p.units = units;
   p.asymmetric = ctx.options().asymmetric_quantize_inputs;
@@ -125,9 +121,7 @@ Status prepare_hybrid_common(PrepareContext& ctx, HybridFullyConnectedData* d) {
   p.row_sums = d->row_sums.data();
   d->rows = rows;
   d->input_elements = static_cast<long>(rows) * depth;
-  d->quantized_scratch = ctx.request_scratch(static_cast<size_t>(d->input_elements));
-  d->scales_scratch = ctx.request_scratch(sizeof(float) * rows);
-  d->zero_points_scratch = ctx.request_scratch(sizeof(int32_t) * rows);
+  request_hybrid_input_scratch(ctx, d->input_elements, rows, &d->scratch);
   return Status::Ok();
 }
 
@@ -184,9 +178,7 @@ void eval_fully_connected_hybrid(const EvalContext& ctx) {
     const int8_t* filter;
     const float* bias;
     float* out;
-    int8_t* quantized;
-    float* scales;
-    int32_t* zero_points;
+    HybridInputBuffers q;
     bool zero_input;
   } a;
   a.d = &ctx.data<HybridFullyConnectedData>();
@@ -194,9 +186,7 @@ void eval_fully_connected_hybrid(const EvalContext& ctx) {
   a.filter = ctx.input<int8_t>(1);
   a.bias = a.d->has_bias ? ctx.input<float>(2) : nullptr;
   a.out = ctx.output<float>(0);
-  a.quantized = static_cast<int8_t*>(ctx.scratch(a.d->quantized_scratch));
-  a.scales = static_cast<float*>(ctx.scratch(a.d->scales_scratch));
-  a.zero_points = static_cast<int32_t*>(ctx.scratch(a.d->zero_points_scratch));
+  a.q = hybrid_input_buffers(ctx, a.d->scratch);
   // TFLite checks the whole input (all rows) before doing any work.
   a.zero_input = kernels::hybrid_is_zero_vector(a.in, a.d->input_elements);
   const Args* args = &a;
@@ -206,8 +196,8 @@ void eval_fully_connected_hybrid(const EvalContext& ctx) {
       kernels::hybrid_fully_connected_zero_input_ref(d.params, args->bias, args->out, begin, end);
     } else {
       kernels::hybrid_fully_connected_ref(d.params, args->in, args->filter, args->bias, args->out,
-                                          args->quantized, args->scales, args->zero_points, begin,
-                                          end);
+                                          args->q.quantized, args->q.scales, args->q.zero_points,
+                                          begin, end);
     }
   });
 }
@@ -278,24 +268,16 @@ void eval_fully_connected_hybrid_avx2(const EvalContext& ctx) {
     const float* in;
     const float* bias;
     float* out;
-    int8_t* quantized;
-    float* scales;
-    int32_t* zero_points;
+    HybridInputBuffers q;
     uint8_t* tile_scratch;
-  } a{&d,
-      ctx.input<float>(0),
-      bias,
-      out,
-      static_cast<int8_t*>(ctx.scratch(d.quantized_scratch)),
-      static_cast<float*>(ctx.scratch(d.scales_scratch)),
-      static_cast<int32_t*>(ctx.scratch(d.zero_points_scratch)),
+  } a{&d, ctx.input<float>(0), bias, out, hybrid_input_buffers(ctx, d.scratch),
       static_cast<uint8_t*>(ctx.scratch(d.tiles.scratch))};
   const Args* args = &a;
   ctx.pool().parallel_for(d.tiles.tiles, [args](int chunk, int begin, int end) {
     const HybridFullyConnectedAvx2Data& d = *args->d;
     int16_t* scratch = reinterpret_cast<int16_t*>(args->tile_scratch + chunk * d.tiles.scratch_per_chunk);
-    kernels::hybrid_fully_connected_avx2(d.avx2, args->in, args->bias, args->out, args->quantized,
-                                         args->scales, args->zero_points, scratch, begin, end);
+    kernels::hybrid_fully_connected_avx2(d.avx2, args->in, args->bias, args->out, args->q.quantized,
+                                         args->q.scales, args->q.zero_points, scratch, begin, end);
   });
 }
 

@@ -139,4 +139,23 @@ void request_tile_scratch(PrepareContext& ctx, size_t bytes_per_chunk, Qs8GemmTi
   t->scratch = ctx.request_scratch(t->scratch_per_chunk * ctx.num_threads());
 }
 
+void request_hybrid_input_scratch(PrepareContext& ctx, long elements, int rows, HybridInputScratch* s) {
+  s->quantized = ctx.request_scratch(static_cast<size_t>(elements));
+  s->scales = ctx.request_scratch(sizeof(float) * rows);
+  s->zero_points = ctx.request_scratch(sizeof(int32_t) * rows);
+}
+
+HybridInputBuffers hybrid_input_buffers(const EvalContext& ctx, const HybridInputScratch& s) {
+  return {static_cast<int8_t*>(ctx.scratch(s.quantized)), static_cast<float*>(ctx.scratch(s.scales)),
+          static_cast<int32_t*>(ctx.scratch(s.zero_points))};
+}
+
+std::vector<int32_t> weight_row_sums(const int8_t* w, int rows, int depth) {
+  std::vector<int32_t> sums(rows, 0);
+  for (int r = 0; r < rows; ++r) {
+    for (int k = 0; k < depth; ++k) sums[r] += w[static_cast<long>(r) * depth + k];
+  }
+  return sums;
+}
+
 }  // namespace octet::runtime::ops

@@ -55,6 +55,25 @@ struct Qs8GemmTiles {
 // Requests one slice of `bytes_per_chunk` per thread of the pool.
 void request_tile_scratch(PrepareContext& ctx, size_t bytes_per_chunk, Qs8GemmTiles* t);
 
+// The dynamic-range (hybrid) ops quantize their float input to int8 at run time, into scratch: the
+// int8 values and one scale and one zero point per row (FULLY_CONNECTED) or image (CONV_2D).
+struct HybridInputScratch {
+  int quantized = -1, scales = -1, zero_points = -1;
+};
+struct HybridInputBuffers {
+  int8_t* quantized;
+  float* scales;
+  int32_t* zero_points;
+};
+
+// Requests the scratch for `elements` input values in `rows` rows.
+void request_hybrid_input_scratch(PrepareContext& ctx, long elements, int rows, HybridInputScratch* s);
+HybridInputBuffers hybrid_input_buffers(const EvalContext& ctx, const HybridInputScratch& s);
+
+// The sum of each of the `rows` rows of `depth` int8 weights: the hybrid kernels subtract
+// zero_point * row sum when the input was quantized asymmetrically.
+std::vector<int32_t> weight_row_sums(const int8_t* w, int rows, int depth);
+
 template <typename Params,
           void (*kKernel)(const Params&, const int8_t*, int8_t*, int16_t*, int, int)>
 void eval_qs8_gemm_tiles(const EvalContext& ctx, const Params& params, const Qs8GemmTiles& t) {
