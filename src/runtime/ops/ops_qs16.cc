@@ -176,11 +176,9 @@ Status prepare_depthwise_conv2d_qs16(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(ctx.check_output_type(0, DataType::kInt16));
   const RuntimeTensor& in = ctx.input(0);
   const RuntimeTensor& filter = ctx.input(1);
-  const int cin = in.dim(3), kh = filter.dim(1), kw = filter.dim(2), cout = filter.dim(3);
-  if (filter.dim(0) != 1 || kh < 1 || kw < 1 || cout < 1 || cin < 1 || cout % cin != 0) {
-    return ctx.error("filter shape " + shape_to_string(filter.shape) +
-                     " must be [1, KH, KW, Cin*M] with Cin = " + std::to_string(cin));
-  }
+  const int cin = in.dim(3);
+  int cout, kh, kw;
+  OCTET_RETURN_IF_ERROR(depthwise_filter_dims(ctx, &cout, &kh, &kw));
   // TFLite's int16 kernel reads depth_multiplier from the options: it must match the shapes.
   if (ctx.options().depth_multiplier != cout / cin) {
     return ctx.error("depth_multiplier " + std::to_string(ctx.options().depth_multiplier) +
