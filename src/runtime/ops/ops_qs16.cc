@@ -80,9 +80,10 @@ Status prepare_weighted_output(PrepareContext& ctx, int channels, int filter_axi
   return Status::Ok();
 }
 
-template <void (*kKernel)(const kernels::Qs16ConvParams&, const int16_t*, const int8_t*,
-                          const int64_t*, int16_t*, int, int)>
-void eval_conv_rows(const EvalContext& ctx) {
+// Runs `rows` of a weighted op (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED) over the pool.
+template <void (*kRows)(const Qs16WeightedData&, const int16_t*, const int8_t*, const int64_t*, int16_t*,
+                        int, int)>
+void eval_weighted_rows(const EvalContext& ctx) {
   struct Args {
     const Qs16WeightedData* d;
     const int16_t* in;
@@ -94,8 +95,20 @@ void eval_conv_rows(const EvalContext& ctx) {
   if (a.d->has_bias) a.bias = ctx.input<int64_t>(2);
   const Args* args = &a;
   ctx.pool().parallel_for(a.d->rows, [args](int, int begin, int end) {
-    kKernel(args->d->conv, args->in, args->filter, args->bias, args->out, begin, end);
+    kRows(*args->d, args->in, args->filter, args->bias, args->out, begin, end);
   });
+}
+
+template <void (*kKernel)(const kernels::Qs16ConvParams&, const int16_t*, const int8_t*, const int64_t*,
+                          int16_t*, int, int)>
+void conv_rows(const Qs16WeightedData& d, const int16_t* in, const int8_t* filter, const int64_t* bias,
+               int16_t* out, int begin, int end) {
+  kKernel(d.conv, in, filter, bias, out, begin, end);
+}
+
+void fully_connected_rows(const Qs16WeightedData& d, const int16_t* in, const int8_t* filter,
+                          const int64_t* bias, int16_t* out, int begin, int end) {
+  kernels::qs16_fully_connected_ref(d.conv.output, d.depth, d.units, in, filter, bias, out, begin, end);
 }
 
 struct Qs16PoolData : OpData {
@@ -167,7 +180,7 @@ Status prepare_conv2d_qs16(PrepareContext& ctx) {
   return Status::Ok();
 }
 
-void eval_conv2d_qs16(const EvalContext& ctx) { eval_conv_rows<kernels::qs16_conv2d_ref>(ctx); }
+void eval_conv2d_qs16(const EvalContext& ctx) { eval_weighted_rows<conv_rows<kernels::qs16_conv2d_ref>>(ctx); }
 
 Status prepare_depthwise_conv2d_qs16(PrepareContext& ctx) {
   OCTET_RETURN_IF_ERROR(ctx.check_arity(2, 3, 1));
@@ -197,7 +210,7 @@ Status prepare_depthwise_conv2d_qs16(PrepareContext& ctx) {
 }
 
 void eval_depthwise_conv2d_qs16(const EvalContext& ctx) {
-  eval_conv_rows<kernels::qs16_depthwise_conv2d_ref>(ctx);
+  eval_weighted_rows<conv_rows<kernels::qs16_depthwise_conv2d_ref>>(ctx);
 }
 
 Status prepare_fully_connected_qs16(PrepareContext& ctx) {
@@ -233,22 +246,7 @@ Status prepare_fully_connected_qs16(PrepareContext& ctx) {
   return Status::Ok();
 }
 
-void eval_fully_connected_qs16(const EvalContext& ctx) {
-  struct Args {
-    const Qs16WeightedData* d;
-    const int16_t* in;
-    const int8_t* filter;
-    const int64_t* bias;
-    int16_t* out;
-  } a{&ctx.data<Qs16WeightedData>(), ctx.input<int16_t>(0), ctx.input<int8_t>(1), nullptr,
-      ctx.output<int16_t>(0)};
-  if (a.d->has_bias) a.bias = ctx.input<int64_t>(2);
-  const Args* args = &a;
-  ctx.pool().parallel_for(a.d->rows, [args](int, int begin, int end) {
-    kernels::qs16_fully_connected_ref(args->d->conv.output, args->d->depth, args->d->units, args->in,
-                                      args->filter, args->bias, args->out, begin, end);
-  });
-}
+void eval_fully_connected_qs16(const EvalContext& ctx) { eval_weighted_rows<fully_connected_rows>(ctx); }
 
 Status prepare_max_pool2d_qs16(PrepareContext& ctx) { return prepare_pool2d_qs16(ctx); }
 Status prepare_average_pool2d_qs16(PrepareContext& ctx) { return prepare_pool2d_qs16(ctx); }
