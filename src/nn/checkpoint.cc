@@ -170,7 +170,7 @@ Result<Checkpoint> parse_checkpoint(const std::vector<uint8_t>& in, const std::s
       return bad("vector " + std::to_string(i) + " of " + std::to_string(sizes[i]) +
                  " floats runs past the end of the file");
     std::vector<float> v(sizes[i]);
-    std::memcpy(v.data(), in.data() + offset, sizes[i] * sizeof(float));
+    if (!v.empty()) std::memcpy(v.data(), in.data() + offset, sizes[i] * sizeof(float));  // data() may be null
     offset += sizes[i] * sizeof(float);
     (i < num_weights ? ck.weights : ck.progress.optimizer.slots).push_back(std::move(v));
   }
@@ -206,7 +206,7 @@ Status restore_checkpoint(const Checkpoint& ck, const std::string& path, Model& 
                            std::to_string(target_sizes[i]));
   }
   for (size_t i = 0; i < targets.size(); ++i)
-    std::memcpy(targets[i], ck.weights[i].data(), target_sizes[i] * sizeof(float));
+    if (target_sizes[i] != 0) std::memcpy(targets[i], ck.weights[i].data(), target_sizes[i] * sizeof(float));
   return Status::Ok();
 }
 

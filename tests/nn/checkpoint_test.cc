@@ -143,6 +143,10 @@ TEST_F(CheckpointTest, HeaderLiesAreCaughtEvenWithAValidChecksum) {
   sizes[0] = uint64_t{1} << 62;  // an allocation of 16 EiB if the size were trusted
   EXPECT_NE(load_error(edited("vector_sizes", sizes)).find("runs past the end"), std::string::npos);
   EXPECT_NE(load_error(with_header(header, false)).find("runs past the end"), std::string::npos);
+  // Found by fuzz_checkpoint in CI: an empty vector was copied from a null pointer (UBSan).
+  nlohmann::json empty_first = nlohmann::json::parse(header)["vector_sizes"];
+  empty_first[0] = 0;
+  EXPECT_NE(load_error(edited("vector_sizes", empty_first)).find("stray bytes"), std::string::npos);
   EXPECT_NE(load_error(edited("epochs_done", 5)).find("epoch results"), std::string::npos);
   EXPECT_NE(load_error(edited("history", "none")).find("malformed header"), std::string::npos);
   EXPECT_NE(load_error(edited("weight_vectors", 1000000)).find("more weight vectors"), std::string::npos);
