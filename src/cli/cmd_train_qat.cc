@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/train_qat.h"
 #include "core/file_io.h"
+#include "core/json_depth.h"
 #include "core/progress.h"
 #include "data/loader.h"
 #include "nn/export.h"
@@ -25,7 +26,8 @@ namespace {
 // The training record stored in `graph` by whoever made it, or an empty object.
 nlohmann::json training_record_of(const runtime::Graph& g) {
   for (const auto& m : g.metadata) {
-    if (m.name != nn::kTrainingMetadataName) continue;
+    if (m.name != nn::kTrainingMetadataName || json_nesting_depth(m.data.data(), m.data.size()) > kMaxJsonDepth)
+      continue;
     nlohmann::json j = nlohmann::json::parse(m.data.begin(), m.data.end(), nullptr, /*allow_exceptions=*/false);
     if (j.is_object()) {
       j.erase("spec");  // export_graph stores the (imported) spec again

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/file_io.h"
+#include "core/json_depth.h"
 #include "core/progress.h"
 #include "core/thread_pool.h"
 #include "data/loader.h"
@@ -372,7 +373,8 @@ std::optional<Sibling> find_sibling(const std::string& out_dir, const std::strin
     }
     json record;
     for (const runtime::Metadata& m : graph->metadata)
-      if (m.name == nn::kTrainingMetadataName) record = json::parse(m.data.begin(), m.data.end(), nullptr, false);
+      if (m.name == nn::kTrainingMetadataName && json_nesting_depth(m.data.data(), m.data.size()) <= kMaxJsonDepth)
+        record = json::parse(m.data.begin(), m.data.end(), nullptr, false);
     if (!record.is_object()) {
       note("it has no \"" + std::string(nn::kTrainingMetadataName) + "\" record");
       continue;
@@ -387,7 +389,9 @@ std::optional<Sibling> find_sibling(const std::string& out_dir, const std::strin
       note("its \"" + std::string(nn::kTrainingMetadataName) + "\" record differs in " + differ);
       continue;
     }
-    const json r = json::parse(results_bytes->begin(), results_bytes->end(), nullptr, false);
+    const json r = json_nesting_depth(results_bytes->data(), results_bytes->size()) <= kMaxJsonDepth
+                       ? json::parse(results_bytes->begin(), results_bytes->end(), nullptr, false)
+                       : json();
     const json* training = nullptr;
     if (r.is_object() && r.contains("models") && r["models"].is_array()) {
       for (const json& m : r["models"])

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/json_depth.h"
 #include "nn/export.h"
 #include "nn/layers/conv2d.h"
 #include "nn/layers/dense.h"
@@ -173,6 +174,7 @@ Result<Model> import_graph(const Graph& g, const std::string& origin) {
   std::string name = std::filesystem::path(origin).stem().string();
   for (const auto& m : g.metadata) {
     if (m.name != kTrainingMetadataName) continue;
+    if (json_nesting_depth(m.data.data(), m.data.size()) > kMaxJsonDepth) continue;  // a record octet never wrote
     json info = json::parse(m.data.begin(), m.data.end(), nullptr, /*allow_exceptions=*/false);
     if (info.is_object() && info.contains("spec") && info["spec"].is_object() && info["spec"].contains("name") &&
         info["spec"]["name"].is_string())

@@ -128,5 +128,22 @@ TEST(Import, RefusesOtherGraphsNamingFileAndOperator) {
   EXPECT_NE(r.status().message().find("float32"), std::string::npos) << r.status().message();
 }
 
+TEST(Import, ATrainingRecordNestedTooDeeplyIsIgnored) {
+  // Copying or comparing a deeply nested JSON value recurses once per level: a hostile record of
+  // 200,000 '[' must not overflow the stack; the model is imported under its file name instead.
+  Model m = built(json::parse(R"({"name": "fc", "input": [4], "layers": [{"type": "dense", "units": 3}]})"), 1);
+  auto g = export_graph(m, json::object());
+  ASSERT_TRUE(g.ok());
+  for (auto& md : g->metadata) {
+    if (md.name != kTrainingMetadataName) continue;
+    const std::string deep = "{\"spec\": {\"name\": \"evil\"}, \"x\": " + std::string(200000, '[') +
+                             std::string(200000, ']') + "}";
+    md.data.assign(deep.begin(), deep.end());
+  }
+  auto imported = import_graph(*g, "/models/deep.tflite");
+  ASSERT_TRUE(imported.ok()) << imported.status().message();
+  EXPECT_EQ(imported->name(), "deep");
+}
+
 }  // namespace
 }  // namespace octet::nn
