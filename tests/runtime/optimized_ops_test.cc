@@ -375,7 +375,7 @@ OCTET_TARGET_AVX2_FMA void mbqm_avx2(const int32_t* x, const int32_t* m, const i
   const __m256i vl = _mm256_load_si256(reinterpret_cast<const __m256i*>(left));
   const __m256i vr = _mm256_load_si256(reinterpret_cast<const __m256i*>(right));
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(out),
-                      kernels::multiply_by_quantized_multiplier_avx2(vx, vm, vl, vr));
+                      kernels::multiply_by_quantized_multiplier_avx2(vx, kernels::requant_lanes(vm, vl, vr)));
 }
 
 TEST(OptimizedOps, VectorRequantizationIdenticalToRequantH) {

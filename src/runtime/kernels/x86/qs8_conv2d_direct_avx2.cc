@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "runtime/kernels/x86/qs8_requant_avx2.h"
 #include "runtime/kernels/x86/target_avx2.h"
 
 namespace octet::kernels {
@@ -42,24 +43,11 @@ OCTET_TARGET_AVX2 inline __m256i broadcast_pair(const int16_t* p) {
   return _mm256_set1_epi32(v);
 }
 
-// requant.h's multiply_by_quantized_multiplier on 8 lanes, in the formulation of qs8_gemm_avx2.cc:
-// with M >= 0, SRDHM is bits 31..62 of x * M + 2^30 for either sign of x; RoundingDivideByPOT adds
-// 1 when the remainder exceeds half the divisor (half + 1 for negative values: ties away from 0).
+// Bias, requantization, Z_out and the clamp of channels c..c+7.
 OCTET_TARGET_AVX2 inline __m256i requantize(__m256i acc, const Qs8PackedGemm& s, int c) {
-  const __m256i multiplier = load(s.multiplier + c), right = load(s.right_shift + c);
-  const __m256i mask = load(s.round_mask + c);
-  const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
-  const __m256i x = _mm256_sllv_epi32(_mm256_add_epi32(acc, load(s.bias + c)), load(s.left_shift + c));
-  const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, multiplier), nudge);
-  const __m256i odd = _mm256_add_epi64(
-      _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(multiplier, 32)), nudge);
-  const __m256i high =
-      _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
-  const __m256i negative = _mm256_cmpgt_epi32(_mm256_setzero_si256(), high);
-  const __m256i threshold = _mm256_sub_epi32(_mm256_srli_epi32(mask, 1), negative);
-  const __m256i remainder = _mm256_and_si256(high, mask);
-  const __m256i v = _mm256_sub_epi32(_mm256_srav_epi32(high, right),
-                                     _mm256_cmpgt_epi32(remainder, threshold));
+  const RequantLanes rq = requant_lanes(load(s.multiplier + c), load(s.left_shift + c), load(s.right_shift + c),
+                                        load(s.round_mask + c));
+  const __m256i v = multiply_by_quantized_multiplier_avx2(_mm256_add_epi32(acc, load(s.bias + c)), rq);
   return _mm256_min_epi32(
       _mm256_max_epi32(_mm256_add_epi32(v, _mm256_set1_epi32(s.output_offset)),
                        _mm256_set1_epi32(s.act_min)),

@@ -27,9 +27,9 @@ OCTET_TARGET_AVX2_FMA void row_block8(const Qs8DepthwiseConv2DParams& p, const i
     left[i] = m.shift > 0 ? m.shift : 0;
     right[i] = m.shift > 0 ? 0 : -m.shift;
   }
-  const __m256i vmult = _mm256_load_si256(reinterpret_cast<const __m256i*>(mult));
-  const __m256i vleft = _mm256_load_si256(reinterpret_cast<const __m256i*>(left));
-  const __m256i vright = _mm256_load_si256(reinterpret_cast<const __m256i*>(right));
+  const RequantLanes rq = requant_lanes(_mm256_load_si256(reinterpret_cast<const __m256i*>(mult)),
+                                        _mm256_load_si256(reinterpret_cast<const __m256i*>(left)),
+                                        _mm256_load_si256(reinterpret_cast<const __m256i*>(right)));
   const __m256i vbias = bias ? _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + c))
                              : _mm256_setzero_si256();
   const __m256i voffset = _mm256_set1_epi32(s.input_offset);
@@ -54,7 +54,7 @@ OCTET_TARGET_AVX2_FMA void row_block8(const Qs8DepthwiseConv2DParams& p, const i
       }
     }
     acc = _mm256_add_epi32(acc, vbias);
-    __m256i v = multiply_by_quantized_multiplier_avx2(acc, vmult, vleft, vright);
+    __m256i v = multiply_by_quantized_multiplier_avx2(acc, rq);
     v = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(v, vout_offset), vmin), vmax);
     // Already within [-128, 127]: the saturating packs are exact.
     const __m128i v16 = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "runtime/kernels/x86/qs8_requant_avx2.h"
 #include "runtime/kernels/x86/target_avx2.h"
 
 namespace octet::kernels {
@@ -27,7 +28,8 @@ OCTET_TARGET_AVX2 inline __m256i broadcast_pair(const int16_t* p) {
 // The output stage of 8 channels, loaded once per micro-kernel call (int8 stores may alias
 // anything, so the compiler could not keep these in registers across rows by itself).
 struct OutputStage8 {
-  __m256i bias, multiplier, multiplier_odd, left, right, mask, half;
+  __m256i bias;
+  RequantLanes rq;
   __m256i offset, lo, hi;
   const double* real;  // non-null: the double-precision requantization
 };
@@ -39,36 +41,13 @@ OCTET_TARGET_AVX2 inline __m256i load(const int32_t* p) {
 OCTET_TARGET_AVX2 inline OutputStage8 load_stage(const Qs8PackedGemm& g, int c) {
   OutputStage8 s;
   s.bias = load(g.bias + c);
-  s.multiplier = load(g.multiplier + c);
-  s.multiplier_odd = _mm256_srli_epi64(s.multiplier, 32);
-  s.left = load(g.left_shift + c);
-  s.right = load(g.right_shift + c);
-  s.mask = load(g.round_mask + c);
-  s.half = _mm256_srli_epi32(s.mask, 1);
+  s.rq = requant_lanes(load(g.multiplier + c), load(g.left_shift + c), load(g.right_shift + c),
+                       load(g.round_mask + c));
   s.offset = _mm256_set1_epi32(g.output_offset);
   s.lo = _mm256_set1_epi32(g.act_min);
   s.hi = _mm256_set1_epi32(g.act_max);
   s.real = g.real_multiplier ? g.real_multiplier + c : nullptr;
   return s;
-}
-
-// requant.h's multiply_by_quantized_multiplier on 8 lanes. SRDHM(x, M) with M >= 0 is
-// floor((x * M + 2^30) / 2^31) for either sign of x (gemmlowp's negative nudge and truncating
-// division combine to it), i.e. bits 31..62 of the 64-bit sum: vpmuldq on even and odd lanes, no
-// 64-bit arithmetic shift needed. RoundingDivideByPOT: arithmetic shift plus 1 when the remainder
-// exceeds half the divisor (half + 1 for negative x: ties away from zero).
-OCTET_TARGET_AVX2 inline __m256i mbqm(__m256i x, const OutputStage8& s) {
-  const __m256i nudge = _mm256_set1_epi64x(int64_t{1} << 30);
-  x = _mm256_sllv_epi32(x, s.left);  // wraps, as shift_left_wrapping
-  const __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, s.multiplier), nudge);
-  const __m256i odd =
-      _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), s.multiplier_odd), nudge);
-  const __m256i high = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1),
-                                          0xAA);
-  const __m256i remainder = _mm256_and_si256(high, s.mask);
-  const __m256i negative = _mm256_cmpgt_epi32(_mm256_setzero_si256(), high);
-  const __m256i threshold = _mm256_sub_epi32(s.half, negative);
-  return _mm256_sub_epi32(_mm256_srav_epi32(high, s.right), _mm256_cmpgt_epi32(remainder, threshold));
 }
 
 // (int32) round((double)acc * M) on 4 lanes, round = half away from zero: trunc plus one step
@@ -94,7 +73,7 @@ OCTET_TARGET_AVX2 inline void requantize_store(__m256i acc, const OutputStage8& 
     v = _mm256_set_m128i(round_real(_mm256_extracti128_si256(acc, 1), s.real + 4),
                          round_real(_mm256_castsi256_si128(acc), s.real));
   } else {
-    v = mbqm(acc, s);
+    v = multiply_by_quantized_multiplier_avx2(acc, s.rq);
   }
   v = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(v, s.offset), s.lo), s.hi);
   const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
