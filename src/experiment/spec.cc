@@ -130,7 +130,8 @@ Status parse_models(const Reader& r, const std::string& spec_dir, std::vector<Mo
     OCTET_RETURN_IF_ERROR(m.get_int("epochs", e.epochs, 1, 100000));
     if (std::find(builtin.begin(), builtin.end(), e.model) == builtin.end()) {
       std::string path = resolve_path(e.model, spec_dir);
-      if (!fs::is_regular_file(path)) {
+      std::error_code ec;  // the throwing overloads abort on e.g. a name too long for the file system
+      if (!fs::is_regular_file(path, ec)) {
         std::string known;
         for (const auto& n : builtin) known += (known.empty() ? "" : ", ") + n;
         return m.error("model", "\"" + e.model + "\" is neither a built-in model (" + known + ") nor a spec file");
@@ -142,7 +143,8 @@ Status parse_models(const Reader& r, const std::string& spec_dir, std::vector<Mo
     }
     if (!data::is_builtin_dataset(e.data)) {
       std::string path = resolve_path(e.data, spec_dir);
-      if (!fs::exists(path))
+      std::error_code ec;
+      if (!fs::exists(path, ec))
         return m.error("data", "\"" + e.data + "\" is neither a built-in dataset (mnist, cifar10) nor an existing path");
       e.data = path;
     }
@@ -332,7 +334,8 @@ Result<Spec> load_spec(const std::string& name_or_path) {
       return parse_spec(j, "built-in " + name);
     }
   }
-  if (!fs::is_regular_file(name_or_path)) {
+  std::error_code ec;
+  if (!fs::is_regular_file(name_or_path, ec)) {
     std::string known;
     for (const auto& n : builtin_experiment_names()) known += (known.empty() ? "" : ", ") + n;
     return Status::Error("experiment \"" + name_or_path + "\" is neither a shipped experiment (" + known +

@@ -174,7 +174,8 @@ Result<Model> Model::load(const std::string& name_or_path) {
   for (const auto& [name, text] : builtin_model_specs()) {
     if (name == name_or_path) return from_spec(json::parse(text), "built-in " + name);
   }
-  if (!std::filesystem::exists(name_or_path)) {
+  std::error_code ec;  // the throwing overload aborts on e.g. a name too long for the file system
+  if (!std::filesystem::exists(name_or_path, ec)) {
     std::string known;
     for (const auto& n : builtin_names()) known += (known.empty() ? "" : ", ") + n;
     return Status::Error("model \"" + name_or_path + "\" is neither a built-in (" + known +

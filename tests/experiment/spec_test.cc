@@ -79,6 +79,19 @@ TEST(ExperimentSpec, ErrorsNameTheFileAndTheKey) {
   j["models"][0]["data"] = "imagenet";
   EXPECT_NE(error_of(j).find("key \"models[0].data\": \"imagenet\" is neither a built-in dataset"), std::string::npos);
 
+  // Found by fuzz_experiment_spec: a name too long for the file system made the throwing
+  // std::filesystem checks abort the process.
+  const std::string too_long(5000, 'a');
+  j = minimal();
+  j["models"][0]["model"] = too_long;
+  EXPECT_NE(error_of(j).find("is neither a built-in model"), std::string::npos);
+  j = minimal();
+  j["models"][0]["data"] = too_long;
+  EXPECT_NE(error_of(j).find("is neither a built-in dataset"), std::string::npos);
+  auto long_spec = load_spec(too_long + ".json");
+  ASSERT_FALSE(long_spec.ok());
+  EXPECT_NE(long_spec.status().message().find("neither a shipped experiment"), std::string::npos);
+
   j = minimal();
   j["models"][0]["epochs"] = 0;
   EXPECT_NE(error_of(j).find("key \"models[0].epochs\""), std::string::npos);

@@ -77,6 +77,10 @@ TEST(Model, LoadReportsUnknownNames) {
   auto m = Model::load("no_such_model");
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("mnist_cnn"), std::string::npos);  // lists the built-ins
+  // A name too long for the file system is an error too, not an exception that aborts.
+  auto long_name = Model::load(std::string(5000, 'm'));
+  ASSERT_FALSE(long_name.ok());
+  EXPECT_NE(long_name.status().message().find("neither a built-in"), std::string::npos);
 }
 
 TEST(Model, DeeplyNestedSpecFileIsAnErrorNotACrash) {
