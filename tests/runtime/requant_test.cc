@@ -83,6 +83,12 @@ TEST(Requant, MbqmDoubleRoundsLikeTflite) {
   EXPECT_EQ(multiply_by_quantized_multiplier(7, 3 << 29, 2), 21);       // M = 3
   EXPECT_EQ(multiply_by_quantized_multiplier_smaller_than_one_exp(-3, 1 << 30, 0), -1);
   EXPECT_EQ(multiply_by_quantized_multiplier_greater_than_one(5, 3 << 29, 1), 8);  // 7.5 -> 8
+  // A multiplier of 2^38 and more (a scale ratio no converter writes): x * 2^shift wraps to 0
+  // instead of shifting by 32 or more (undefined behaviour, found by fuzz_tflite_reader).
+  EXPECT_EQ(shift_left_wrapping(3, 31), std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(shift_left_wrapping(3, 32), 0);
+  EXPECT_EQ(multiply_by_quantized_multiplier(5, 1 << 30, 69), 0);
+  EXPECT_EQ(quantize_multiplier(std::ldexp(1.0, 68)).shift, 69);
 }
 
 // The same function from its definition with int64 floor arithmetic.

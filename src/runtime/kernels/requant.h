@@ -89,9 +89,10 @@ inline int32_t saturating_rounding_multiply_by_pot(int32_t x, int exponent) {
 }
 
 // x * 2^left as TFLite's plain int32 multiply; outside int32 TFLite's result is undefined (§8.12),
-// here it wraps (two's complement) so the behaviour at least stays defined.
+// here it wraps (two's complement) so the behaviour at least stays defined: 0 from a shift of 32 or
+// more (a hostile file's scale ratio of 2^32 and up), as AVX2's vpsllvd gives.
 inline int32_t shift_left_wrapping(int32_t x, int left) {
-  return static_cast<int32_t>(static_cast<uint32_t>(x) << left);
+  return left >= 32 ? 0 : static_cast<int32_t>(static_cast<uint32_t>(x) << left);
 }
 
 // MultiplyByQuantizedMultiplier, double rounding (§3.3):
