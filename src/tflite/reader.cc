@@ -30,19 +30,22 @@ constexpr fb::voffset_t kTensorExternalBufferField = 4 + 2 * 10;
 
 Status err(const std::string& msg) { return Status::Error(msg); }
 
-// Access to fields beyond octet's schema subset. The verifier checked each table's vtable and
-// inline size but not these fields, so only the vtable is consulted and a scalar is read only
-// when it lies inside the table's inline bytes. (Generated tables derive privately from Table.)
+// Access to fields beyond octet's schema subset. The verifier checked each table's vtable but not
+// these fields, so a scalar is read only when it lies inside both the table's claimed inline bytes
+// and the file. (Generated tables derive privately from Table.)
 bool has_field(const void* table, fb::voffset_t field) {
   return reinterpret_cast<const fb::Table*>(table)->GetOptionalFieldOffset(field) != 0;
 }
 
-uint32_t raw_u32_field(const void* table, fb::voffset_t field) {
+uint32_t raw_u32_field(const void* table, fb::voffset_t field, const uint8_t* data, size_t size) {
   const auto* t = reinterpret_cast<const fb::Table*>(table);
   const fb::voffset_t off = t->GetOptionalFieldOffset(field);
   if (off == 0) return 0;
   const fb::voffset_t inline_size = fb::ReadScalar<fb::voffset_t>(t->GetVTable() + sizeof(fb::voffset_t));
   if (static_cast<size_t>(off) + sizeof(uint32_t) > inline_size) return 0;
+  // The claimed inline size is not checked against the file (found by fuzz_tflite_reader).
+  const size_t at = static_cast<size_t>(reinterpret_cast<const uint8_t*>(table) - data) + off;
+  if (at + sizeof(uint32_t) > size) return 0;
   uint32_t v;
   std::memcpy(&v, reinterpret_cast<const uint8_t*>(table) + off, sizeof(v));
   return v;
@@ -316,7 +319,7 @@ Result<runtime::Graph> parse_model(const uint8_t* data, size_t size) {
       if (has_field(ft, kTensorSparsityField)) {
         return err(where + " is sparse, which octet does not support");
       }
-      if (raw_u32_field(ft, kTensorExternalBufferField) != 0) {
+      if (raw_u32_field(ft, kTensorExternalBufferField, data, size) != 0) {
         return err(where + " uses an external buffer, which octet does not support");
       }
       if (ft->is_variable()) return err(where + " is a variable tensor, which octet does not support");
